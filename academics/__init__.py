@@ -1,0 +1,1 @@
+"""Courses, results, GPA, academic warnings and transcripts."""

@@ -1,0 +1,1 @@
+"""Discipline cases, sanctions, hearings and appeals."""

@@ -1,0 +1,1 @@
+"""Rooms, dormitory requests, permits and off-campus dwelling."""

@@ -1,0 +1,1 @@
+"""Tuition and accommodation billing, payments, receipts, arrears and refunds."""

@@ -1,0 +1,16 @@
+"""django-allauth adapter: accounts are created by staff, never by sign-up."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False
+
+    def get_login_redirect_url(self, request):
+        from django.urls import reverse
+
+        user = request.user
+        if getattr(user, "must_change_password", False):
+            return reverse("account_change_password")
+        return super().get_login_redirect_url(request)

@@ -1,0 +1,16 @@
+from django.conf import settings
+
+from portal import permissions
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    unread = 0
+    if user is not None and user.is_authenticated:
+        unread = user.notifications.filter(read_at__isnull=True).count()
+    return {
+        "UNIVERSITY_NAME": settings.UNIVERSITY_NAME,
+        "COLLEGE_NAME": settings.COLLEGE_NAME,
+        "unread_notifications": unread,
+        "is_portal_staff": permissions.is_staff_member(user) if user is not None else False,
+    }

@@ -1,0 +1,3 @@
+"""Official PDFs. (Filled by the PDF work.)"""
+
+DOCUMENT_BUILDERS: dict = {}

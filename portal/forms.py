@@ -1,0 +1,47 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import EvidenceKind
+from portal.uploads import clean_evidence_file
+
+
+class EvidenceFileField(forms.FileField):
+    """A file field that checks type from content, size and integrity as part of form validation."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            # Keep the checked, re-encoded content so the service does not check it a second time.
+            upload.portal_clean = clean_evidence_file(upload)
+        return upload
+
+
+class EvidenceUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=EvidenceKind.choices)
+    file = EvidenceFileField(
+        label=_("File (PDF, JPEG or PNG, at most 10 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+
+class EvidenceReplaceForm(forms.Form):
+    file = EvidenceUploadForm.base_fields["file"]
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to reject; the student sees it)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            raise ValidationError({"reason": _("Say why the document is rejected, so the student can fix it.")})
+        return data

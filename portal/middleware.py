@@ -1,0 +1,78 @@
+"""Request-wide rules: the user's language, the forced first-login password change, the absolute session limit."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's chosen language follows them to every device, unless this browser chose otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and user.language
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+def password_change_exempt_paths() -> tuple[str, ...]:
+    """What a user who must change the initial password may still open: the change form, logout, the language
+    switch (so the form can be read in Chinese) and static files."""
+    return (
+        reverse("account_change_password"),
+        reverse("account_logout"),
+        reverse("set_language"),
+        settings.STATIC_URL,
+    )
+
+
+class ForcePasswordChangeMiddleware:
+    """Until the initial password is changed, every other page, API call, download and admin page is closed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response = self._absolute_timeout(request)
+            if response is not None:
+                return response
+            if user.must_change_password and not request.path.startswith(password_change_exempt_paths()):
+                message = _("You must change your initial password before you continue.")
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"message": message, "extra": {"code": "password_change_required"}}, status=403)
+                messages.warning(request, message)
+                return redirect("account_change_password")
+        return self.get_response(request)
+
+    def _absolute_timeout(self, request):
+        started = request.session.get("portal_login_at")
+        if not started:
+            return None
+        try:
+            started_at = datetime.fromisoformat(started)
+        except ValueError:
+            started_at = None
+        if started_at is None or timezone.now() - started_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+            logout(request)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"message": _("Your session has ended; please log in again.")}, status=401)
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        return None

@@ -1,0 +1,257 @@
+"""Writes of the shared kernel: accounts, evidence and its review, notifications, generated documents."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal import permissions
+from portal.models import (
+    DocumentStatus,
+    Evidence,
+    GeneratedDocument,
+    Notification,
+    ReviewEvent,
+    ReviewState,
+    Student,
+    User,
+)
+from portal.uploads import clean_evidence_file, safe_original_name
+
+
+class ConflictError(Exception):
+    """Somebody else changed the object first; the message says what happened."""
+
+
+# --- Accounts -------------------------------------------------------------------------------------------------
+
+
+def initial_password_for(passport_number: str) -> str:
+    """Handbook: People and roles (NOTICE; LEAVING): the initial password is the last 6 characters of the passport."""
+    return passport_number.strip().replace(" ", "")[-6:]
+
+
+def user_issue_initial_password(*, user: User, passport_number: str, now=None) -> None:
+    """Set the first-login key and start its validity period; the user must choose a new password on first login."""
+    now = now or timezone.now()
+    user.set_password(initial_password_for(passport_number))
+    user.must_change_password = True
+    user.initial_password_expires_at = now + timedelta(days=settings.INITIAL_PASSWORD_VALID_DAYS)
+    user.save(update_fields=["password", "must_change_password", "initial_password_expires_at"])
+
+
+def user_password_changed(*, user: User) -> None:
+    """The user chose their own password: the first-login key is spent."""
+    if user.must_change_password or user.initial_password_expires_at:
+        user.must_change_password = False
+        user.initial_password_expires_at = None
+        user.save(update_fields=["must_change_password", "initial_password_expires_at"])
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+# --- Notifications --------------------------------------------------------------------------------------------
+
+
+def notify(*, user: User, template: str, context: dict, url: str = "", email: bool = True) -> Notification:
+    """Put a message in the user's inbox, in the user's language, and email it after the transaction commits.
+
+    `template` names a pair of templates: `<template>_subject.txt` and `<template>_body.txt`.
+    """
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context).strip()
+    notification = Notification.objects.create(
+        user=user, subject=subject[:200], body=body, url=url, send_email=email and bool(user.email)
+    )
+    if notification.send_email:
+        from portal.tasks import notification_send_email
+
+        notification_send_email.delay_on_commit(notification.pk)
+    return notification
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Email one notification exactly once: the row is claimed with a conditional update before sending."""
+    from django.core.mail import send_mail
+
+    claimed = Notification.objects.filter(pk=notification_id, send_email=True, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
+    try:
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}",
+            message=notification.body + link,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:
+        # Give the claim back so a retry can send it; the task retries with backoff.
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+# --- Evidence -------------------------------------------------------------------------------------------------
+
+
+def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, previous: Evidence | None = None):
+    """Store a new uploaded document for review, or a resubmission replacing a rejected one."""
+    if not permissions.can_upload_evidence_for(uploaded_by, student):
+        raise PermissionDenied(_("You may not upload documents for this student."))
+    clean = getattr(upload, "portal_clean", None) or clean_evidence_file(upload)
+    with transaction.atomic():
+        if previous is not None:
+            previous = Evidence.objects.select_for_update().get(pk=previous.pk)
+            if previous.student_id != student.pk or previous.kind != kind:
+                raise ValidationError(_("A resubmission must replace a document of the same kind."))
+            if previous.state != ReviewState.REJECTED:
+                raise ConflictError(_("Only a rejected document can be replaced."))
+            if Evidence.objects.filter(previous=previous).exists():
+                raise ConflictError(_("This document has already been replaced."))
+        state = ReviewState.RESUBMITTED if previous else ReviewState.SUBMITTED
+        evidence = Evidence(
+            student=student,
+            kind=kind,
+            original_name=safe_original_name(getattr(upload, "name", "") or "upload"),
+            content_type=clean.content_type,
+            size=clean.size,
+            sha256=clean.sha256,
+            uploaded_by=uploaded_by,
+            previous=previous,
+            state=state,
+        )
+        evidence.file.save(f"upload{clean.extension}", ContentFile(clean.content), save=False)
+        # The file is written before the row, so a row never points at nothing; if the row fails, drop the file.
+        try:
+            evidence.save()
+        except Exception:
+            evidence.file.delete(save=False)
+            raise
+        ReviewEvent.objects.create(evidence=evidence, from_state="", to_state=state, actor=uploaded_by)
+    return evidence
+
+
+def _decide(*, evidence: Evidence, reviewer: User, to_state: str, reason: str = "") -> Evidence:
+    with transaction.atomic():
+        # Two reviewers may open the same item; the row lock makes the second one see the first decision.
+        locked = Evidence.objects.select_for_update().select_related("student__user").get(pk=evidence.pk)
+        if not locked.is_pending:
+            decider = locked.decided_by.display_name() if locked.decided_by else _("someone else")
+            raise ConflictError(
+                _("This document was already %(state)s by %(who)s.")
+                % {"state": locked.get_state_display().lower(), "who": decider}
+            )
+        if not permissions.can_review_evidence(reviewer, locked):
+            raise PermissionDenied(_("You may not decide on this document."))
+        from_state = locked.state
+        locked.state = to_state
+        locked.decided_at = timezone.now()
+        locked.decided_by = reviewer
+        locked.reason = reason
+        locked.save(update_fields=["state", "decided_at", "decided_by", "reason"])
+        ReviewEvent.objects.create(
+            evidence=locked, from_state=from_state, to_state=to_state, actor=reviewer, at=locked.decided_at, reason=reason
+        )
+        student_user = locked.student.user
+        notify(
+            user=student_user,
+            template="portal/email/evidence_decided",
+            context={"evidence": locked, "approved": to_state == ReviewState.APPROVED, "reason": reason},
+            url="/student/documents/",
+        )
+    return locked
+
+
+def evidence_approve(*, evidence: Evidence, reviewer: User) -> Evidence:
+    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.APPROVED)
+
+
+def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str) -> Evidence:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the document is rejected, so the student can fix it.")})
+    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.REJECTED, reason=reason)
+
+
+# --- Generated documents --------------------------------------------------------------------------------------
+
+
+def generated_document_request(
+    *, owner: User, kind: str, title: str, parameters: dict, total_items: int = 1, language: str | None = None
+) -> GeneratedDocument:
+    """Queue a PDF to be rendered in the background; the task starts after the transaction commits."""
+    from portal.documents import DOCUMENT_BUILDERS
+    from portal.tasks import generated_document_render
+
+    if kind not in DOCUMENT_BUILDERS:
+        raise ValidationError(_("Unknown document kind."))
+    with transaction.atomic():
+        document = GeneratedDocument.objects.create(
+            owner=owner,
+            kind=kind,
+            title=title,
+            parameters=parameters,
+            total_items=max(total_items, 1),
+            language=language or owner.language or settings.LANGUAGE_CODE,
+        )
+        generated_document_render.delay_on_commit(document.pk)
+    return document
+
+
+def generated_document_render(*, document_id: int) -> bool:
+    """Render a queued document and store it; safe to run twice (a finished document is not rendered again)."""
+    from portal.documents import DOCUMENT_BUILDERS
+
+    now = timezone.now()
+    claimed = GeneratedDocument.objects.filter(
+        pk=document_id, status__in=[DocumentStatus.QUEUED, DocumentStatus.RUNNING]
+    ).update(status=DocumentStatus.RUNNING, started_at=now, done_items=0)
+    if not claimed:
+        return False
+    document = GeneratedDocument.objects.get(pk=document_id)
+    GeneratedDocument.objects.filter(pk=document_id).update(attempts=document.attempts + 1)
+
+    def progress(done: int, total: int) -> None:
+        GeneratedDocument.objects.filter(pk=document_id).update(done_items=done, total_items=max(total, 1))
+
+    try:
+        filename, _content_type, content = DOCUMENT_BUILDERS[document.kind](document, progress)
+    except Exception as exc:
+        GeneratedDocument.objects.filter(pk=document_id).update(
+            status=DocumentStatus.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
+        )
+        raise
+    document.refresh_from_db(fields=["total_items"])
+    old_name = document.file.name if document.file else ""
+    document.file.save(filename, ContentFile(content), save=False)
+    document.filename = filename
+    document.status = DocumentStatus.DONE
+    document.done_items = document.total_items
+    document.finished_at = timezone.now()
+    document.error = ""
+    document.save(update_fields=["file", "filename", "status", "done_items", "finished_at", "error"])
+    if old_name and old_name != document.file.name:
+        # A re-run replaces the stored file instead of leaving the old one behind.
+        document.file.storage.delete(old_name)
+    return True

@@ -1,0 +1,24 @@
+"""Celery tasks of the shared kernel: thin wrappers that take ids and call services (safe to run twice)."""
+
+from celery import shared_task
+
+from portal import services
+
+# Passing failures (SMTP down, a dropped connection) are retried a few times with growing pauses.
+TRANSIENT_ERRORS = (ConnectionError, TimeoutError, OSError)
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def notification_send_email(notification_id: int) -> bool:
+    return services.notification_send_email(notification_id=notification_id)
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3, soft_time_limit=60 * 60, time_limit=65 * 60)
+def generated_document_render(document_id: int) -> bool:
+    return services.generated_document_render(document_id=document_id)
+
+
+@shared_task
+def health_canary() -> str:
+    """Answers the health check: proves a worker is consuming the queue."""
+    return "ok"

@@ -1,0 +1,46 @@
+"""Root URLs. Every route here is listed in the authorisation matrix test (tests/portal/test_access_matrix.py)."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from portal.views import documents, evidence, health, home, imports, inbox, staff
+
+# The admin logs in through allauth, so the same throttling and forced password change apply there too.
+admin.site.login = login_required(admin.site.login)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("i18n/setlang/", home.language_switch, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("health/", health.health, name="health"),
+    # Students
+    path("student/", home.student_home, name="student_home"),
+    path("student/documents/", evidence.my_documents, name="my_documents"),
+    path("student/documents/<int:pk>/replace/", evidence.evidence_replace, name="evidence_replace"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbox.notification_detail, name="notification_detail"),
+    # Files: served only through these permission-checking views
+    path("evidence/<int:pk>/file/", evidence.evidence_file, name="evidence_file"),
+    # Generated documents (letters, batches)
+    path("documents/", documents.document_list, name="document_list"),
+    path("documents/enrolment-certificate/", documents.enrolment_certificate_request, name="enrolment_certificate"),
+    path("documents/<int:pk>/", documents.document_detail, name="document_detail"),
+    path("documents/<int:pk>/status/", documents.document_status, name="document_status"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document_download"),
+    # Staff
+    path("staff/", staff.staff_home, name="staff_home"),
+    path("staff/students/", staff.student_list, name="staff_student_list"),
+    path("staff/students/<str:student_id>/", staff.student_detail, name="staff_student_detail"),
+    path("staff/review/", staff.review_queue, name="review_queue"),
+    path("staff/review/<int:pk>/", staff.review_evidence, name="review_evidence"),
+    path("staff/import/", imports.student_import, name="student_import"),
+    path("staff/print/", documents.batch_print, name="batch_print"),
+    # API
+    path("api/", include("portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Semester registration, onsite check-in, leave, suspension, withdrawal and leaving-school clearance."""

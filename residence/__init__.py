@@ -1,0 +1,1 @@
+"""Passport, visa, residence permit and insurance records, their deadlines and reminders."""

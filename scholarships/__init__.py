@@ -1,0 +1,1 @@
+"""The annual Chinese Government Scholarship review."""
