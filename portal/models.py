@@ -133,6 +133,16 @@ class User(AbstractUser):
             ),
         ]
 
+    def initial_password_has_expired(self, now=None) -> bool:
+        expires = self.initial_password_expires_at
+        return bool(self.must_change_password and expires and expires <= (now or timezone.now()))
+
+    def check_password(self, raw_password):
+        # The initial password is only a key for the first login; once its validity period ends it opens nothing
+        # (staff reissue it). The hash is still checked so the answer takes as long as any other.
+        matches = super().check_password(raw_password)
+        return matches and not self.initial_password_has_expired()
+
     @property
     def is_student(self) -> bool:
         return self.role == Role.STUDENT

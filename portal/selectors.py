@@ -60,7 +60,9 @@ def student_evidence_current(*, student: Student) -> list[Evidence]:
 
 
 def student_home_context(*, student: Student, today: date) -> dict:
-    semester = Semester.objects.current(today) or Semester.objects.filter(starts_on__gt=today).order_by("starts_on").first()
+    semester = (
+        Semester.objects.current(today) or Semester.objects.filter(starts_on__gt=today).order_by("starts_on").first()
+    )
     current = student_evidence_current(student=student)
     to_fix = [e for e in current if e.state == ReviewState.REJECTED]
     pending = [e for e in current if e.is_pending]

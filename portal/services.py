@@ -171,7 +171,12 @@ def _decide(*, evidence: Evidence, reviewer: User, to_state: str, reason: str = 
         locked.reason = reason
         locked.save(update_fields=["state", "decided_at", "decided_by", "reason"])
         ReviewEvent.objects.create(
-            evidence=locked, from_state=from_state, to_state=to_state, actor=reviewer, at=locked.decided_at, reason=reason
+            evidence=locked,
+            from_state=from_state,
+            to_state=to_state,
+            actor=reviewer,
+            at=locked.decided_at,
+            reason=reason,
         )
         student_user = locked.student.user
         notify(

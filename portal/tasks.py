@@ -13,7 +13,9 @@ def notification_send_email(notification_id: int) -> bool:
     return services.notification_send_email(notification_id=notification_id)
 
 
-@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3, soft_time_limit=60 * 60, time_limit=65 * 60)
+@shared_task(
+    autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3, soft_time_limit=60 * 60, time_limit=65 * 60
+)
 def generated_document_render(document_id: int) -> bool:
     return services.generated_document_render(document_id=document_id)
 

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.views import documents, evidence, health, home, imports, inbox, staff
@@ -14,7 +13,7 @@ admin.site.login = login_required(admin.site.login)
 urlpatterns = [
     path("", home.home, name="home"),
     path("i18n/setlang/", home.language_switch, name="set_language"),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("portal.account_urls")),
     path("health/", health.health, name="health"),
     # Students
     path("student/", home.student_home, name="student_home"),

@@ -11,18 +11,10 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(autouse=True)
 def private_storage_root(tmp_path, settings):
     """Every test writes its uploads and PDFs to its own folder."""
-    from django.core.files.storage import storages
-
     root = tmp_path / "private"
     root.mkdir()
     settings.PRIVATE_STORAGE_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    storages._storages.pop("private", None)
-    yield root
-    storages._storages.pop("private", None)
+    return root
 
 
 @pytest.fixture(autouse=True)
@@ -48,21 +40,34 @@ def school_b(db):
 @pytest.fixture
 def student(school_a):
     """Amina, a medicine student who has already set her own password."""
-    return StudentFactory(student_id="2026000001", name_latin="Amina Yusuf", name_zh="阿米娜", school=school_a,
-                          passport_number="P12345678")
+    return StudentFactory(
+        student_id="2026000001",
+        name_latin="Amina Yusuf",
+        name_zh="阿米娜",
+        school=school_a,
+        passport_number="P12345678",
+    )
 
 
 @pytest.fixture
 def classmate(school_a):
     """Ben, Amina's classmate in the same school."""
-    return StudentFactory(student_id="2026000002", name_latin="Ben Okafor", school=school_a, passport_number="P22222222")
+    return StudentFactory(
+        student_id="2026000002", name_latin="Ben Okafor", school=school_a, passport_number="P22222222"
+    )
 
 
 @pytest.fixture
 def other_school_student(school_b):
     """Chen, a student of another school."""
-    return StudentFactory(student_id="2026000003", name_latin="Chen Wei Ling", name_zh="陈伟玲", school=school_b,
-                          nationality="Malaysia", passport_number="P33333333")
+    return StudentFactory(
+        student_id="2026000003",
+        name_latin="Chen Wei Ling",
+        name_zh="陈伟玲",
+        school=school_b,
+        nationality="Malaysia",
+        passport_number="P33333333",
+    )
 
 
 def _staff(username, role, school=None):

@@ -25,7 +25,10 @@ def my_documents(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.evidence_submit(
-                student=student, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], uploaded_by=request.user
+                student=student,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                uploaded_by=request.user,
             )
         except ValidationError as exc:
             _form_error(form, exc)
@@ -92,5 +95,3 @@ def evidence_file(request, pk):
     if not request.user.is_active:
         raise PermissionDenied
     return evidence_file_response(evidence)
-
-

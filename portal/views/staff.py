@@ -14,7 +14,10 @@ from portal.models import EvidenceKind, School
 @staff_required
 def staff_home(request):
     counts = selectors.review_queue_counts(user=request.user)
-    queues = [(kind, EvidenceKind(kind).label, counts.get(kind, 0)) for kind in sorted(permissions.reviewable_kinds(request.user))]
+    queues = [
+        (kind, EvidenceKind(kind).label, counts.get(kind, 0))
+        for kind in sorted(permissions.reviewable_kinds(request.user))
+    ]
     return render(
         request,
         "portal/staff_home.html",
@@ -32,7 +35,9 @@ def staff_home(request):
 def student_list(request):
     search = request.GET.get("q", "")[:100]
     school = request.GET.get("school", "")
-    students = selectors.student_list(user=request.user, search=search, school_id=int(school) if school.isdigit() else None)
+    students = selectors.student_list(
+        user=request.user, search=search, school_id=int(school) if school.isdigit() else None
+    )
     page = Paginator(students, 50).get_page(request.GET.get("page"))
     schools = School.objects.all() if permissions.is_admin(request.user) or request.user.school_id is None else []
     return render(
@@ -83,7 +88,9 @@ def review_evidence(request, pk):
                     services.evidence_approve(evidence=evidence, reviewer=request.user)
                     messages.success(request, _("Approved."))
                 else:
-                    services.evidence_reject(evidence=evidence, reviewer=request.user, reason=form.cleaned_data["reason"])
+                    services.evidence_reject(
+                        evidence=evidence, reviewer=request.user, reason=form.cleaned_data["reason"]
+                    )
                     messages.success(request, _("Rejected; the student has been told why."))
             except services.ConflictError as exc:
                 messages.error(request, str(exc))

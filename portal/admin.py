@@ -1,0 +1,98 @@
+"""The Django admin for administrators: every list goes through the same visibility rules as the pages."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Evidence, GeneratedDocument, Notification, ReviewEvent, School, Semester, Student, User
+
+
+class ScopedAdminMixin:
+    """Admin lists show only what the signed-in user may see (the same querysets as pages and API)."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if hasattr(queryset, "visible_to"):
+            return queryset.visible_to(request.user)
+        return queryset
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ["username", "email", "role", "school", "is_active", "must_change_password", "last_login"]
+    list_filter = ["role", "school", "is_active", "must_change_password"]
+    fieldsets = UserAdmin.fieldsets + (
+        (
+            _("Portal"),
+            {"fields": ["role", "school", "language", "must_change_password", "initial_password_expires_at"]},
+        ),
+    )
+    add_fieldsets = UserAdmin.add_fieldsets + ((_("Portal"), {"fields": ["email", "role", "school"]}),)
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh"]
+
+
+@admin.register(Semester)
+class SemesterAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name_en",
+        "starts_on",
+        "ends_on",
+        "preregistration_opens_at",
+        "preregistration_closes_at",
+        "registration_day",
+    ]
+
+
+@admin.register(Student)
+class StudentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["student_id", "name_latin", "name_zh", "nationality", "school", "degree_level", "funding", "status"]
+    list_filter = ["school", "degree_level", "funding", "status"]
+    search_fields = ["student_id", "name_latin", "name_zh", "passport_number"]
+    list_select_related = ["school"]
+    raw_id_fields = ["user"]
+
+
+class ReviewEventInline(admin.TabularInline):
+    model = ReviewEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "actor", "at", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["pk", "student", "kind", "state", "uploaded_at", "decided_by"]
+    list_filter = ["kind", "state"]
+    search_fields = ["student__student_id", "student__name_latin"]
+    list_select_related = ["student", "decided_by"]
+    inlines = [ReviewEventInline]
+    # Review decisions go through the review page (and its audit trail), never through an admin edit.
+    readonly_fields = [f.name for f in Evidence._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "subject", "created_at", "read_at", "emailed_at"]
+    search_fields = ["user__username", "subject"]
+    list_select_related = ["user"]
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "owner", "kind", "title", "status", "done_items", "total_items", "created_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = ["file"]
