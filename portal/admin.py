@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Evidence, GeneratedDocument, Notification, ReviewEvent, School, Semester, Student, User
@@ -75,7 +77,13 @@ class EvidenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["student", "decided_by"]
     inlines = [ReviewEventInline]
     # Review decisions go through the review page (and its audit trail), never through an admin edit.
-    readonly_fields = [f.name for f in Evidence._meta.fields]
+    exclude = ["file"]
+    readonly_fields = [f.name for f in Evidence._meta.fields if f.name != "file"] + ["file_link"]
+
+    @admin.display(description=_("file"))
+    def file_link(self, obj):
+        # Private files have no URL of their own: link to the view that checks permission.
+        return format_html('<a href="{}">{}</a>', reverse("evidence_file", args=[obj.pk]), obj.original_name)
 
     def has_add_permission(self, request):
         return False
@@ -95,4 +103,4 @@ class NotificationAdmin(admin.ModelAdmin):
 class GeneratedDocumentAdmin(admin.ModelAdmin):
     list_display = ["pk", "owner", "kind", "title", "status", "done_items", "total_items", "created_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = ["file"]
+    exclude = ["file"]

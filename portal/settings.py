@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Students, evidence uploads and their review, notifications and generated documents.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: no CDN, and the CSP allows only 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from portal import selectors, services
 from portal.decorators import student_required
@@ -84,6 +85,7 @@ def evidence_file_response(evidence: Evidence) -> FileResponse:
     return response
 
 
+@require_safe
 def evidence_file(request, pk):
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 
 def _check_database() -> str:
@@ -31,6 +32,7 @@ def _check_worker() -> str:
     return "ok" if replies else "no worker answered"
 
 
+@require_safe
 @never_cache
 def health(request):
     checks = {}

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from portal import permissions, selectors, services
 from portal.decorators import staff_required
@@ -11,6 +12,7 @@ from portal.forms import ReviewDecisionForm
 from portal.models import EvidenceKind, School
 
 
+@require_safe
 @staff_required
 def staff_home(request):
     counts = selectors.review_queue_counts(user=request.user)
@@ -31,6 +33,7 @@ def staff_home(request):
     )
 
 
+@require_safe
 @staff_required
 def student_list(request):
     search = request.GET.get("q", "")[:100]
@@ -47,6 +50,7 @@ def student_list(request):
     )
 
 
+@require_safe
 @staff_required
 def student_detail(request, student_id):
     student = selectors.student_get(user=request.user, student_id=student_id)
@@ -64,6 +68,7 @@ def student_detail(request, student_id):
     )
 
 
+@require_safe
 @staff_required
 def review_queue(request):
     kind = request.GET.get("kind", "")

@@ -1,0 +1,283 @@
+"""The authorisation matrix: every URL pattern x method x persona has an expected status.
+
+The list of routes comes from the URL resolver, so a new page or endpoint without a row here fails the suite.
+Students get 404 for what is not theirs (they do not learn it exists); staff get 404 outside their school or
+office and 403 for a visible action their role may not take.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal import services
+from portal.models import DocumentStatus, EvidenceKind, GeneratedDocument, Role
+from tests.factories import StudentFactory, UserFactory, upload
+
+PERSONAS = ["anon", "a1", "a2", "b", "staff_a", "staff_b", "office", "finance", "dorm", "clearance", "admin"]
+STUDENTS = ["a1", "a2", "b"]
+STAFF = ["staff_a", "staff_b", "office", "finance", "dorm", "clearance", "admin"]
+LOGGED_IN = STUDENTS + STAFF
+
+
+def expect(default=None, **codes):
+    """Expected status per persona: `default` for everyone not named."""
+    return {persona: codes.get(persona, default) for persona in PERSONAS}
+
+
+def login_required(ok, **codes):
+    return expect(ok, anon=302, **codes)
+
+
+def students_only(ok=200, **codes):
+    return expect(404, anon=302, **{s: ok for s in STUDENTS}, **codes)
+
+
+def staff_only(ok=200, **codes):
+    return expect(ok, anon=302, **{s: 404 for s in STUDENTS}, **codes)
+
+
+def owner_only(ok=200, anon=302):
+    return expect(404, anon=anon, a1=ok)
+
+
+def api(ok, **codes):
+    """API views answer an anonymous caller with 403 (session or token authentication, no login page)."""
+    return expect(ok, anon=403, **codes)
+
+
+# route name -> {method: expected statuses}. Object routes act on objects of student a1 (school A).
+MATRIX = {
+    "home": {"GET": login_required(302), "POST": expect(405)},
+    "set_language": {"GET": expect(405), "POST": expect(302)},
+    "health": {"GET": expect(200), "POST": expect(405)},
+    "account_login": {"GET": expect(302, anon=200), "POST": expect(302, anon=200)},
+    "account_logout": {"GET": expect(200, anon=302), "POST": expect(302)},
+    "account_inactive": {"GET": expect(200), "POST": expect(405)},
+    "account_reauthenticate": {"GET": login_required(200), "POST": login_required(200)},
+    "account_change_password": {"GET": login_required(200), "POST": login_required(200)},
+    "account_reset_password": {"GET": expect(200), "POST": expect(200)},
+    "account_reset_password_done": {"GET": expect(200), "POST": expect(405)},
+    "account_reset_password_from_key": {"GET": expect(200), "POST": expect(200)},
+    "account_reset_password_from_key_done": {"GET": expect(200), "POST": expect(405)},
+    "student_home": {"GET": students_only(), "POST": expect(405)},
+    "my_documents": {"GET": students_only(), "POST": students_only(400)},
+    "evidence_replace": {"GET": owner_only(), "POST": owner_only(400)},
+    "inbox": {"GET": login_required(200), "POST": expect(405)},
+    "notification_detail": {"GET": owner_only(), "POST": expect(405)},
+    "evidence_file": {
+        "GET": owner_only() | {"office": 200, "admin": 200},
+        "POST": expect(405),
+    },
+    "document_list": {"GET": login_required(200), "POST": login_required(405)},
+    "enrolment_certificate": {"GET": students_only(), "POST": students_only(302)},
+    "document_detail": {"GET": owner_only(), "POST": login_required(405)},
+    "document_status": {"GET": owner_only(), "POST": login_required(405)},
+    "document_download": {"GET": owner_only(), "POST": login_required(405)},
+    "staff_home": {"GET": staff_only(), "POST": expect(405)},
+    "staff_student_list": {"GET": staff_only(), "POST": expect(405)},
+    "staff_student_detail": {"GET": staff_only(staff_b=404), "POST": expect(405)},
+    "review_queue": {"GET": staff_only(), "POST": expect(405)},
+    "review_evidence": {
+        "GET": staff_only(404, office=200, admin=200),
+        "POST": staff_only(404, office=400, admin=400),
+    },
+    "student_import": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=200, admin=200),
+    },
+    "batch_print": {"GET": staff_only(clearance=403), "POST": staff_only(400, clearance=403)},
+    "api_me": {"GET": api(200), "POST": api(405)},
+    "api_student_list": {"GET": api(200), "POST": api(405)},
+    "api_student_detail": {
+        "GET": api(200, a2=404, b=404, staff_b=404),
+        "POST": api(405),
+    },
+    "api_evidence_list": {"GET": api(200), "POST": api(400)},
+    "api_evidence_detail": {
+        "GET": api(404, a1=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_evidence_file": {"GET": api(404, a1=200, office=200, admin=200), "POST": api(405)},
+    "api_evidence_decision": {"GET": api(405, **{s: 404 for s in STUDENTS}), "POST": api(404, office=400, admin=400)},
+    "api_notification_list": {"GET": api(200), "POST": api(405)},
+    "api_notification_read": {"GET": api(405), "POST": api(404, a1=200)},
+    "api_document_list": {"GET": api(200), "POST": api(405)},
+    "api_enrolment_certificate": {"GET": api(405), "POST": api(404, a1=202, a2=202, b=202)},
+    "api_document_detail": {"GET": api(404, a1=200), "POST": api(405)},
+    "api_schema": {"GET": api(200), "POST": api(405)},
+    "api_docs": {"GET": api(200), "POST": api(405)},
+}
+
+
+def all_routes():
+    """Every named route of the project, with its namespace, walked from the root resolver."""
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern):
+                if pattern.name:
+                    yield f"{namespace}:{pattern.name}" if namespace else pattern.name, pattern
+                elif namespace != "admin":
+                    yield None, pattern  # the admin's unnamed "object id" shortcuts redirect to named pages
+
+    return list(walk(get_resolver().url_patterns))
+
+
+ROUTES = all_routes()
+ADMIN_ROUTES = [name for name, _ in ROUTES if name and name.startswith("admin:")]
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    unnamed = [str(p.pattern) for name, p in ROUTES if name is None]
+    missing = sorted(name for name, _ in ROUTES if name and not name.startswith("admin:") and name not in MATRIX)
+    stale = sorted(set(MATRIX) - {name for name, _ in ROUTES})
+    assert not unnamed, f"Name these routes so the matrix can cover them: {unnamed}"
+    assert not missing, f"Add these routes to the authorisation matrix: {missing}"
+    assert not stale, f"These matrix rows name routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(db, school_a, school_b):
+    people = {
+        "anon": None,
+        "a1": StudentFactory(student_id="2026000011", school=school_a).user,
+        "a2": StudentFactory(student_id="2026000012", school=school_a).user,
+        "b": StudentFactory(student_id="2026000013", school=school_b).user,
+        "staff_a": UserFactory(username="staff_a", role=Role.SCHOOL_STAFF, school=school_a),
+        "staff_b": UserFactory(username="staff_b", role=Role.SCHOOL_STAFF, school=school_b),
+        "office": UserFactory(username="office", role=Role.INTERNATIONAL_OFFICE),
+        "finance": UserFactory(username="finance", role=Role.FINANCE),
+        "dorm": UserFactory(username="dorm", role=Role.DORMITORY),
+        "clearance": UserFactory(username="clearance", role=Role.CLEARANCE),
+        "admin": UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+    a1 = people["a1"].student
+    reviewer = UserFactory(username="reviewer", role=Role.INTERNATIONAL_OFFICE)
+    pending = services.evidence_submit(student=a1, kind=EvidenceKind.VISA_PAGE, upload=upload(), uploaded_by=a1.user)
+    rejected = services.evidence_reject(
+        evidence=services.evidence_submit(
+            student=a1, kind=EvidenceKind.INSURANCE_PROOF, upload=upload(), uploaded_by=a1.user
+        ),
+        reviewer=reviewer,
+        reason="Expired",
+    )
+    notification = a1.user.notifications.order_by("pk").first()
+    document = GeneratedDocument.objects.create(
+        owner=a1.user, kind="enrolment_certificate", title="Certificate", status=DocumentStatus.DONE
+    )
+    document.file.save("certificate.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    objects = {
+        "student": a1,
+        "pending": pending,
+        "rejected": rejected,
+        "notification": notification,
+        "document": document,
+    }
+    return people, objects
+
+
+def url_for(name, pattern, objects):
+    keys = set(pattern.pattern.regex.groupindex)
+    if name == "evidence_replace":
+        return reverse(name, kwargs={"pk": objects["rejected"].pk})
+    if name in ("notification_detail", "api_notification_read"):
+        return reverse(name, kwargs={"pk": objects["notification"].pk})
+    if name in ("document_detail", "document_status", "document_download", "api_document_detail"):
+        return reverse(name, kwargs={"pk": objects["document"].pk})
+    if name == "account_reset_password_from_key":
+        return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
+    if "student_id" in keys:
+        return reverse(name, kwargs={"student_id": objects["student"].student_id})
+    if "pk" in keys:
+        return reverse(name, kwargs={"pk": objects["pending"].pk})
+    return reverse(name)
+
+
+def call(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, {})
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_route_answers_each_persona_as_the_matrix_says(name, method, world, client):
+    people, objects = world
+    pattern = dict((n, p) for n, p in ROUTES)[name]
+    url = url_for(name, pattern, objects)
+    got = {}
+    for persona in PERSONAS:
+        client.logout()
+        if people[persona] is not None:
+            client.force_login(people[persona])
+        got[persona] = call(client, method, url).status_code
+    expected = MATRIX[name][method]
+    wrong = {p: (got[p], expected[p]) for p in PERSONAS if got[p] != expected[p]}
+    assert not wrong, f"{method} {url}: persona -> (got, expected): {wrong}"
+
+
+def admin_url(name, pattern, world_objects, people):
+    keys = set(pattern.pattern.regex.groupindex)
+    if not keys:
+        return reverse(name)
+    if name == "admin:view_on_site":
+        return None  # redirects to the object's own page; covered by the model's visibility
+    if "app_label" in keys:
+        return reverse(name, kwargs={"app_label": "portal"})
+    if name == "admin:auth_user_password_change":
+        return reverse(name, kwargs={"id": people["a1"].pk})
+    model = name.split(":", 1)[1].rsplit("_", 1)[0]
+    objects = {
+        "portal_user": people["a1"].pk,
+        "portal_student": world_objects["student"].pk,
+        "portal_evidence": world_objects["pending"].pk,
+        "portal_notification": world_objects["notification"].pk,
+        "portal_generateddocument": world_objects["document"].pk,
+    }
+    if model not in objects:
+        return reverse(name, kwargs={"object_id": "999999"})
+    return reverse(name, kwargs={"object_id": objects[model]})
+
+
+@pytest.mark.parametrize("name", ADMIN_ROUTES)
+def test_only_admins_reach_the_django_admin(name, world, client):
+    people, objects = world
+    pattern = dict((n, p) for n, p in ROUTES)[name]
+    url = admin_url(name, pattern, objects, people)
+    if url is None:
+        pytest.skip("view_on_site has no page of its own")
+    if name in ("admin:login", "admin:logout"):
+        for persona in PERSONAS:
+            client.logout()
+            if people[persona] is not None:
+                client.force_login(people[persona])
+            status = client.get(url).status_code
+            if name == "admin:login":
+                expected = {"anon": 302, "admin": 302}.get(persona, 404)
+            else:
+                expected = 405 if persona == "admin" else 302  # the admin logs out by POST; others never get in
+            assert status == expected, (persona, url, status)
+        return
+    for persona in PERSONAS:
+        client.logout()
+        if people[persona] is not None:
+            client.force_login(people[persona])
+        for method in ("GET", "POST"):
+            if persona == "admin" and method == "POST":
+                continue  # an admin's POST would change data; the admin's own rights are Django's
+            response = call(client, method, url)
+            if persona == "admin":
+                assert response.status_code in (200, 302, 403), (url, response.status_code)
+                continue
+            if name == "admin:jsi18n":
+                continue  # the admin's translation catalogue is public JavaScript
+            assert response.status_code == 302, (persona, method, url, response.status_code)
+            assert "/accounts/login/" in response["Location"] or "/admin/login/" in response["Location"], (
+                persona,
+                method,
+                url,
+                response["Location"],
+            )
