@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def new_student(school_a):
     """Diego, whose account was just created from the admissions list: his password is still the initial one."""
-    student = StudentFactory(student_id="2026100001", name_latin="Diego Alvarez", school=school_a,
-                             passport_number="PA9081726")
+    student = StudentFactory(
+        student_id="2026100001", name_latin="Diego Alvarez", school=school_a, passport_number="PA9081726"
+    )
     services.user_issue_initial_password(user=student.user, passport_number=student.passport_number)
     return student
 

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def submit(student, kind=EvidenceKind.VISA_PAGE, **kwargs):
     return services.evidence_submit(
-        student=student, kind=kind, upload=kwargs.pop("file", upload()), uploaded_by=kwargs.pop("by", student.user),
+        student=student,
+        kind=kind,
+        upload=kwargs.pop("file", upload()),
+        uploaded_by=kwargs.pop("by", student.user),
         **kwargs,
     )
 
@@ -185,7 +188,9 @@ def test_review_events_cannot_be_edited_or_deleted(student):
         event.delete()
 
 
-def test_student_gets_an_inbox_message_and_an_email_on_rejection(student, office_staff, django_capture_on_commit_callbacks):
+def test_student_gets_an_inbox_message_and_an_email_on_rejection(
+    student, office_staff, django_capture_on_commit_callbacks
+):
     evidence = submit(student)
     with django_capture_on_commit_callbacks(execute=True):
         services.evidence_reject(evidence=evidence, reviewer=office_staff, reason="Expired permit")
@@ -239,8 +244,9 @@ def test_student_replaces_a_rejected_document_through_the_page(client_for, stude
     assert rejected.resubmission.state == ReviewState.RESUBMITTED
 
 
-def test_review_queue_page_query_count_does_not_grow_with_rows(client_for, student, classmate, office_staff,
-                                                                django_assert_max_num_queries):
+def test_review_queue_page_query_count_does_not_grow_with_rows(
+    client_for, student, classmate, office_staff, django_assert_max_num_queries
+):
     client = client_for(office_staff)
     for _ in range(3):
         submit(student)
