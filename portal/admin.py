@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_imports import StudentImportAdminMixin
 from portal.models import Evidence, GeneratedDocument, Notification, ReviewEvent, School, Semester, Student, User
 
 
@@ -51,7 +52,7 @@ class SemesterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class StudentAdmin(StudentImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["student_id", "name_latin", "name_zh", "nationality", "school", "degree_level", "funding", "status"]
     list_filter = ["school", "degree_level", "funding", "status"]
     search_fields = ["student_id", "name_latin", "name_zh", "passport_number"]

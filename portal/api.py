@@ -136,7 +136,7 @@ class EvidenceOutputSerializer(serializers.Serializer):
 class EvidenceListApi(PortalApiView):
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
+    class EvidenceSubmitSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=EvidenceKind.choices)
         file = serializers.FileField()
         student_id = serializers.CharField(required=False, help_text="Staff uploading on a student's behalf.")
@@ -157,9 +157,9 @@ class EvidenceListApi(PortalApiView):
             evidence = evidence.filter(state=state)
         return paginated(self, request, evidence, EvidenceOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: EvidenceOutputSerializer})
+    @extend_schema(request=EvidenceSubmitSerializer, responses={201: EvidenceOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.EvidenceSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "student_id" in values:
@@ -206,16 +206,16 @@ class EvidenceFileApi(PortalApiView):
 class EvidenceDecisionApi(PortalApiView):
     permission_classes = [IsAuthenticated, PasswordChanged, IsStaffMember]
 
-    class InputSerializer(serializers.Serializer):
+    class EvidenceDecisionSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(choices=["approve", "reject"])
         reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
-    @extend_schema(request=InputSerializer, responses=EvidenceOutputSerializer)
+    @extend_schema(request=EvidenceDecisionSerializer, responses=EvidenceOutputSerializer)
     def post(self, request, pk: int):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
         if evidence is None:
             raise exceptions.NotFound()
-        data = self.InputSerializer(data=request.data)
+        data = self.EvidenceDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             if data.validated_data["decision"] == "approve":

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,7 +22,11 @@ from portal.models import (
     Student,
     User,
 )
+from portal.queue import enqueue_after_commit
 from portal.uploads import clean_evidence_file, safe_original_name
+
+# The hard time limit of one document render (a batch of thousands of pages included).
+DOCUMENT_RENDER_TIME_LIMIT = 65 * 60
 
 
 class ConflictError(Exception):
@@ -76,7 +81,7 @@ def notify(*, user: User, template: str, context: dict, url: str = "", email: bo
     if notification.send_email:
         from portal.tasks import notification_send_email
 
-        notification_send_email.delay_on_commit(notification.pk)
+        enqueue_after_commit(notification_send_email, notification.pk)
     return notification
 
 
@@ -220,7 +225,7 @@ def generated_document_request(
             total_items=max(total_items, 1),
             language=language or owner.language or settings.LANGUAGE_CODE,
         )
-        generated_document_render.delay_on_commit(document.pk)
+        enqueue_after_commit(generated_document_render, document.pk)
     return document
 
 
@@ -229,9 +234,14 @@ def generated_document_render(*, document_id: int) -> bool:
     from portal.documents import DOCUMENT_BUILDERS
 
     now = timezone.now()
-    claimed = GeneratedDocument.objects.filter(
-        pk=document_id, status__in=[DocumentStatus.QUEUED, DocumentStatus.RUNNING]
-    ).update(status=DocumentStatus.RUNNING, started_at=now, done_items=0)
+    # A running document is taken over only when its worker has certainly died (past the task's hard time limit);
+    # otherwise a second delivery of the task would render it twice at once.
+    abandoned_before = now - timedelta(seconds=DOCUMENT_RENDER_TIME_LIMIT + 60)
+    claimed = (
+        GeneratedDocument.objects.filter(pk=document_id)
+        .filter(Q(status=DocumentStatus.QUEUED) | Q(status=DocumentStatus.RUNNING, started_at__lt=abandoned_before))
+        .update(status=DocumentStatus.RUNNING, started_at=now, done_items=0)
+    )
     if not claimed:
         return False
     document = GeneratedDocument.objects.get(pk=document_id)
@@ -260,3 +270,28 @@ def generated_document_render(*, document_id: int) -> bool:
         # A re-run replaces the stored file instead of leaving the old one behind.
         document.file.storage.delete(old_name)
     return True
+
+
+def requeue_stalled_work(*, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+    """Queue again what was saved while the broker was unreachable (or whose worker died): set-based, idempotent.
+
+    Both tasks claim their row before working, so a row queued twice is still done once.
+    """
+    from portal.tasks import generated_document_render, notification_send_email
+
+    cutoff = timezone.now() - older_than
+    emails = list(
+        Notification.objects.filter(send_email=True, emailed_at__isnull=True, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:5000]
+    )
+    documents = list(
+        GeneratedDocument.objects.filter(status=DocumentStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for pk in emails:
+        notification_send_email.delay(pk)
+    for pk in documents:
+        generated_document_render.delay(pk)
+    return {"emails": len(emails), "documents": len(documents)}

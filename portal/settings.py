@@ -228,6 +228,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs; django-celery-beat's DatabaseScheduler copies these into its tables, where admins can adjust them.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-work": {"task": "portal.tasks.requeue_stalled_work", "schedule": 5 * 60},
+}
 
 # REST API: authenticated by default, session and token authentication, one error shape.
 REST_FRAMEWORK = {

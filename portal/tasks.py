@@ -14,7 +14,11 @@ def notification_send_email(notification_id: int) -> bool:
 
 
 @shared_task(
-    autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3, soft_time_limit=60 * 60, time_limit=65 * 60
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=services.DOCUMENT_RENDER_TIME_LIMIT - 300,
+    time_limit=services.DOCUMENT_RENDER_TIME_LIMIT,
 )
 def generated_document_render(document_id: int) -> bool:
     return services.generated_document_render(document_id=document_id)
@@ -24,3 +28,9 @@ def generated_document_render(document_id: int) -> bool:
 def health_canary() -> str:
     """Answers the health check: proves a worker is consuming the queue."""
     return "ok"
+
+
+@shared_task
+def requeue_stalled_work() -> dict:
+    """Every few minutes (Celery beat): queue again emails and documents that were saved but never queued."""
+    return services.requeue_stalled_work()
