@@ -198,9 +198,11 @@ class EvidenceFileApi(PortalApiView):
         if evidence is None:
             raise exceptions.NotFound()
         try:
-            return evidence_file_response(evidence)
+            response = evidence_file_response(evidence)
         except Http404:
             raise exceptions.NotFound()
+        services.evidence_file_read(evidence=evidence, reader=request.user, request=request)
+        return response
 
 
 class EvidenceDecisionApi(PortalApiView):

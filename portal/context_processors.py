@@ -13,5 +13,6 @@ def portal(request):
         "COLLEGE_NAME": settings.COLLEGE_NAME,
         "unread_notifications": unread,
         "is_portal_staff": permissions.is_staff_member(user) if user is not None else False,
+        "is_portal_admin": permissions.is_admin(user) if user is not None else False,
         "can_import_students": permissions.can_import_students(user) if user is not None else False,
     }

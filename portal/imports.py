@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.audit import audit_record, field_changes
 from portal.models import DegreeLevel, Funding, Gender, Role, School, Student, User
 from portal.services import initial_password_for
 
@@ -149,7 +150,9 @@ def admissions_import(
             result.errors.append((row.line, "; ".join(row.problems)))
             continue
         try:
-            outcome = _write_row(row, existing.get(row.values["student_id"]), hashes, now=now, dry_run=dry_run)
+            outcome = _write_row(
+                row, existing.get(row.values["student_id"]), hashes, now=now, dry_run=dry_run, actor=actor
+            )
         except DatabaseError as exc:
             # Another import or an edit in the admin got there between our read and this write.
             logger.warning("admissions import: line %s not saved: %s", row.line, exc)
@@ -478,7 +481,9 @@ def _issue_initial_password(user: User, values: dict, hashes: dict[str, str], no
 STUDENT_FIELDS = tuple(column for column in HEADER if column != "email")
 
 
-def _write_row(row: _Row, student: Student | None, hashes: dict[str, str], *, now, dry_run: bool) -> str:
+def _write_row(
+    row: _Row, student: Student | None, hashes: dict[str, str], *, now, dry_run: bool, actor: User | None = None
+) -> str:
     """Create or update one student and account; returns "created", "updated" or "unchanged"."""
     values = row.values
     if student is None:
@@ -487,7 +492,8 @@ def _write_row(row: _Row, student: Student | None, hashes: dict[str, str], *, no
                 user = User(username=values["student_id"], email=values["email"], role=Role.STUDENT)
                 _issue_initial_password(user, values, hashes, now)
                 user.save()
-                Student.objects.create(user=user, **{name: values[name] for name in STUDENT_FIELDS})
+                student = Student.objects.create(user=user, **{name: values[name] for name in STUDENT_FIELDS})
+                audit_record(actor=actor, action="student.imported", target=student, reason=f"line {row.line}")
         return "created"
 
     user = student.user
@@ -500,6 +506,15 @@ def _write_row(row: _Row, student: Student | None, hashes: dict[str, str], *, no
         return "unchanged"
     if not dry_run:
         with transaction.atomic():
+            changes = field_changes(
+                {name: getattr(student, name) for name in student_changes} | {"email": user.email},
+                {name: values[name] for name in student_changes} | {"email": values["email"]},
+            )
+            if reissue:
+                changes["initial_password"] = ["", "reissued"]
+            audit_record(
+                actor=actor, action="student.updated", target=student, changes=changes, reason=f"line {row.line}"
+            )
             for name in student_changes:
                 setattr(student, name, values[name])
             if student_changes:

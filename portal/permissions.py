@@ -102,6 +102,10 @@ def can_import_students(user) -> bool:
     return is_admin(user) or (_active(user) and user.role == Role.INTERNATIONAL_OFFICE)
 
 
+def can_reissue_first_login(user) -> bool:
+    return is_admin(user) or (_active(user) and user.role == Role.INTERNATIONAL_OFFICE)
+
+
 def can_print_batches(user) -> bool:
     return is_staff_member(user) and user.role != Role.CLEARANCE
 

@@ -6,12 +6,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import permissions
+from portal.audit import audit_record
 from portal.models import (
     DocumentStatus,
     Evidence,
@@ -125,6 +126,11 @@ def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, p
     if not permissions.can_upload_evidence_for(uploaded_by, student):
         raise PermissionDenied(_("You may not upload documents for this student."))
     clean = getattr(upload, "portal_clean", None) or clean_evidence_file(upload)
+    stored = student.evidence.filter(purged_at__isnull=True).aggregate(total=Sum("size"))["total"] or 0
+    if stored + clean.size > settings.EVIDENCE_QUOTA_BYTES:
+        raise ValidationError(
+            {"file": _("You have used your upload space; ask the International College to remove old documents.")}
+        )
     with transaction.atomic():
         if previous is not None:
             previous = Evidence.objects.select_for_update().get(pk=previous.pk)
@@ -154,6 +160,7 @@ def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, p
             evidence.file.delete(save=False)
             raise
         ReviewEvent.objects.create(evidence=evidence, from_state="", to_state=state, actor=uploaded_by)
+        audit_record(actor=uploaded_by, action=f"evidence.{state}", target=evidence, student=student)
     return evidence
 
 
@@ -181,6 +188,14 @@ def _decide(*, evidence: Evidence, reviewer: User, to_state: str, reason: str = 
             to_state=to_state,
             actor=reviewer,
             at=locked.decided_at,
+            reason=reason,
+        )
+        audit_record(
+            actor=reviewer,
+            action=f"evidence.{to_state}",
+            target=locked,
+            student=locked.student,
+            changes={"state": [from_state, to_state]},
             reason=reason,
         )
         student_user = locked.student.user
@@ -295,3 +310,86 @@ def requeue_stalled_work(*, older_than: timedelta = timedelta(minutes=5)) -> dic
     for pk in documents:
         generated_document_render.delay(pk)
     return {"emails": len(emails), "documents": len(documents)}
+
+
+# --- Sessions, first login and privacy ----------------------------------------------------------------------------
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every signed-in session of the user (but the one named): after logout, password change, deactivation."""
+    from importlib import import_module
+
+    from portal.models import UserSession
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for record in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
+        store(session_key=record.session_key).delete()
+        record.delete()
+        ended += 1
+    return ended
+
+
+def user_session_started(*, user: User, request) -> None:
+    from portal.models import UserSession
+
+    if request is None or not hasattr(request, "session"):
+        return
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+        },
+    )
+
+
+def user_first_login(*, user: User, request) -> None:
+    """Tell the student by email that their account was used for the first time (so a stranger's use is noticed)."""
+    notify(
+        user=user,
+        template="portal/email/first_login",
+        context={"user": user, "at": timezone.now(), "ip": request.META.get("REMOTE_ADDR", "") if request else ""},
+        url="/",
+    )
+
+
+def user_reissue_first_login(*, user: User, actor: User, mode: str | None = None, request=None) -> str:
+    """Give a student a new way in: a fresh initial password, or a one-time activation link by email.
+
+    Either way the old password stops working and the student's other sessions end.
+    """
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.urls import reverse
+
+    mode = mode or settings.FIRST_LOGIN_MODE
+    if mode not in ("initial_password", "activation_link"):
+        raise ValidationError(_("Unknown way to reissue the first login."))
+    student = getattr(user, "student", None)
+    if student is None:
+        raise ValidationError(_("Only student accounts get a first-login key."))
+    with transaction.atomic():
+        if mode == "initial_password":
+            user_issue_initial_password(user=user, passport_number=student.passport_number)
+        else:
+            user.set_unusable_password()
+            user.must_change_password = False
+            user.initial_password_expires_at = None
+            user.save(update_fields=["password", "must_change_password", "initial_password_expires_at"])
+            key = default_token_generator.make_token(user)
+            path = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
+            notify(user=user, template="portal/email/activation_link", context={"user": user, "path": path}, url=path)
+        audit_record(actor=actor, action=f"user.first_login_reissued.{mode}", target=student, request=request)
+    user_sessions_end(user=user)
+    return mode
+
+
+def evidence_file_read(*, evidence: Evidence, reader: User, request=None) -> None:
+    """Record that someone other than the student opened the file (the student can see who did)."""
+    if evidence.student.user_id == reader.pk:
+        return
+    audit_record(actor=reader, action="evidence.file_read", target=evidence, student=evidence.student, request=request)

@@ -149,6 +149,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # The first-login key (initial password) stops working this long after the account is created or reissued.
 INITIAL_PASSWORD_VALID_DAYS = env.int("INITIAL_PASSWORD_VALID_DAYS", default=14)
+# How staff give a student a new way in by default: a fresh initial password, or a one-time activation link.
+FIRST_LOGIN_MODE = env.str("FIRST_LOGIN_MODE", default="initial_password")
+if FIRST_LOGIN_MODE not in ("initial_password", "activation_link"):
+    raise ImproperlyConfigured("FIRST_LOGIN_MODE must be initial_password or activation_link")
 
 # Sessions: idle timeout (renewed on each request), browser-session cookies.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=60 * 60 * 2)
@@ -193,6 +197,14 @@ STORAGES = {
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 EVIDENCE_MAX_PDF_PAGES = env.int("EVIDENCE_MAX_PDF_PAGES", default=50)
+# Total stored evidence per student; a student who reaches it must wait for old uploads to be reviewed or removed.
+EVIDENCE_QUOTA_BYTES = env.int("EVIDENCE_QUOTA_BYTES", default=200 * 1024 * 1024)
+# Days after a student leaves before their uploaded files are removed (the record that a file existed stays).
+EVIDENCE_RETENTION_DAYS = {
+    "default": env.int("EVIDENCE_RETENTION_DAYS", default=2 * 365),
+    "passport_page": env.int("PASSPORT_SCAN_RETENTION_DAYS", default=365),
+    "visa_page": env.int("VISA_SCAN_RETENTION_DAYS", default=365),
+}
 # Uploads above the in-memory threshold go to a temporary file; the request itself is capped by the web server
 # and by Django for non-file fields.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -231,6 +243,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs; django-celery-beat's DatabaseScheduler copies these into its tables, where admins can adjust them.
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-work": {"task": "portal.tasks.requeue_stalled_work", "schedule": 5 * 60},
+    "purge-expired-evidence": {"task": "portal.tasks.evidence_purge_expired", "schedule": 24 * 60 * 60},
 }
 
 # REST API: authenticated by default, session and token authentication, one error shape.

@@ -34,3 +34,11 @@ def health_canary() -> str:
 def requeue_stalled_work() -> dict:
     """Every few minutes (Celery beat): queue again emails and documents that were saved but never queued."""
     return services.requeue_stalled_work()
+
+
+@shared_task
+def evidence_purge_expired() -> int:
+    """Daily (Celery beat): remove uploaded files whose retention period has ended."""
+    from portal.retention import evidence_purge_expired as purge
+
+    return purge()

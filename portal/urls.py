@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal.views import documents, evidence, health, home, imports, inbox, staff
+from portal.views import audit, documents, evidence, health, home, imports, inbox, privacy, staff
 
 # The admin logs in through allauth, so the same throttling and forced password change apply there too.
 admin.site.login = home.admin_login
@@ -18,6 +18,8 @@ urlpatterns = [
     path("student/", home.student_home, name="student_home"),
     path("student/documents/", evidence.my_documents, name="my_documents"),
     path("student/documents/<int:pk>/replace/", evidence.evidence_replace, name="evidence_replace"),
+    path("student/privacy/", privacy.my_privacy, name="my_privacy"),
+    path("student/privacy/export/", privacy.my_data_export, name="my_data_export"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:pk>/", inbox.notification_detail, name="notification_detail"),
     # Files: served only through these permission-checking views
@@ -32,6 +34,12 @@ urlpatterns = [
     path("staff/", staff.staff_home, name="staff_home"),
     path("staff/students/", staff.student_list, name="staff_student_list"),
     path("staff/students/<str:student_id>/", staff.student_detail, name="staff_student_detail"),
+    path(
+        "staff/students/<str:student_id>/reissue/",
+        staff.student_reissue_first_login,
+        name="staff_student_reissue",
+    ),
+    path("staff/audit/", audit.audit_trail, name="audit_trail"),
     path("staff/review/", staff.review_queue, name="review_queue"),
     path("staff/review/<int:pk>/", staff.review_evidence, name="review_evidence"),
     path("staff/import/", imports.student_import, name="student_import"),

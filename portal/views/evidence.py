@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -94,6 +94,6 @@ def evidence_file(request, pk):
     evidence = selectors.evidence_get(user=request.user, pk=pk)
     if evidence is None:
         raise Http404
-    if not request.user.is_active:
-        raise PermissionDenied
-    return evidence_file_response(evidence)
+    response = evidence_file_response(evidence)
+    services.evidence_file_read(evidence=evidence, reader=request.user, request=request)
+    return response

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from portal import permissions, selectors, services
 from portal.decorators import staff_required
@@ -64,6 +65,8 @@ def student_detail(request, student_id):
             "student": student,
             "passport_number": permissions.identity_number_for(request.user, student.passport_number),
             "evidence": evidence,
+            "can_reissue": permissions.can_reissue_first_login(request.user),
+            "first_login_mode": settings.FIRST_LOGIN_MODE,
         },
     )
 
@@ -123,3 +126,26 @@ def review_evidence(request, pk):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@staff_required
+def student_reissue_first_login(request, student_id):
+    student = selectors.student_get(user=request.user, student_id=student_id)
+    if student is None:
+        raise Http404
+    if not permissions.can_reissue_first_login(request.user):
+        raise PermissionDenied
+    mode = request.POST.get("mode") or None
+    try:
+        mode = services.user_reissue_first_login(user=student.user, actor=request.user, mode=mode, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if mode == "activation_link":
+            messages.success(request, _("An activation link was emailed to the student."))
+        else:
+            messages.success(
+                request, _("The initial password was reissued: the last 6 characters of the passport number.")
+            )
+    return redirect("staff_student_detail", student_id=student.student_id)

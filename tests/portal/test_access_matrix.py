@@ -62,6 +62,13 @@ MATRIX = {
     "student_home": {"GET": students_only(), "POST": expect(405)},
     "my_documents": {"GET": students_only(), "POST": students_only(400)},
     "evidence_replace": {"GET": owner_only(), "POST": owner_only(400)},
+    "my_privacy": {"GET": students_only(), "POST": expect(405)},
+    "my_data_export": {"GET": expect(405), "POST": students_only()},
+    "staff_student_reissue": {
+        "GET": expect(405),
+        "POST": staff_only(403, staff_b=404, office=302, admin=302),
+    },
+    "audit_trail": {"GET": staff_only(404, admin=200), "POST": expect(405)},
     "inbox": {"GET": login_required(200), "POST": expect(405)},
     "notification_detail": {"GET": owner_only(), "POST": expect(405)},
     "evidence_file": {

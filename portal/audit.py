@@ -1,0 +1,70 @@
+"""The audit trail: one call records who did what to which record, and why (append-only)."""
+
+from django.db.models import Model
+
+from portal.models import AuditEntry, Student
+
+# Fields whose every change is recorded, with the old and the new value.
+SENSITIVE_STUDENT_FIELDS = (
+    "name_latin",
+    "name_zh",
+    "nationality",
+    "gender",
+    "date_of_birth",
+    "passport_number",
+    "passport_expires_on",
+    "school_id",
+    "programme",
+    "degree_level",
+    "funding",
+    "enrolment_year",
+    "phone",
+    "status",
+    "left_on",
+)
+
+
+def client_ip(request) -> str | None:
+    """The client's address as the web server saw it (a trusted proxy sets REMOTE_ADDR via the WSGI server)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: Model | None = None,
+    student: Student | None = None,
+    changes: dict | None = None,
+    reason: str = "",
+    request=None,
+) -> AuditEntry:
+    """Append one entry to the audit trail. `actor` None means the system (a task or a command)."""
+    if student is None and isinstance(target, Student):
+        student = target
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=(actor.get_username() if actor is not None else "system")[:150],
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        student=student,
+        changes=changes or {},
+        reason=reason,
+        ip_address=client_ip(request),
+    )
+
+
+def field_changes(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value differs, as JSON-safe strings."""
+
+    def show(value):
+        return "" if value is None else str(value)
+
+    return {
+        field: [show(before.get(field)), show(after.get(field))]
+        for field in after
+        if before.get(field) != after.get(field)
+    }
