@@ -2,7 +2,7 @@
 accounts and their addresses come from the admissions list, managed by staff."""
 
 from allauth.account import views
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 urlpatterns = [
     path("login/", views.login, name="account_login"),
@@ -18,4 +18,6 @@ urlpatterns = [
         name="account_reset_password_from_key",
     ),
     path("password/reset/key/done/", views.password_reset_from_key_done, name="account_reset_password_from_key_done"),
+    # Second factor (authenticator app and recovery codes), required for staff.
+    path("2fa/", include("allauth.mfa.urls")),
 ]

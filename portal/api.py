@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal import permissions, selectors, services
-from portal.api_permissions import IsStaffMember, PasswordChanged
+from portal.api_permissions import IsStaffMember, PasswordChanged, SecondFactorForStaff
 from portal.models import EvidenceKind, GeneratedDocument, Student
 from portal.uploads import clean_evidence_file
 from portal.views.evidence import evidence_file_response
@@ -45,7 +45,7 @@ def exception_handler(exc, context):
 
 
 class PortalApiView(APIView):
-    permission_classes = [IsAuthenticated, PasswordChanged]
+    permission_classes = [IsAuthenticated, PasswordChanged, SecondFactorForStaff]
 
 
 class Pagination(PageNumberPagination):
@@ -206,7 +206,7 @@ class EvidenceFileApi(PortalApiView):
 
 
 class EvidenceDecisionApi(PortalApiView):
-    permission_classes = [IsAuthenticated, PasswordChanged, IsStaffMember]
+    permission_classes = [IsAuthenticated, PasswordChanged, SecondFactorForStaff, IsStaffMember]
 
     class EvidenceDecisionSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(choices=["approve", "reject"])

@@ -21,3 +21,19 @@ class IsStaffMember(BasePermission):
             # Students do not learn that staff endpoints exist.
             raise exceptions.NotFound()
         return True
+
+
+class SecondFactorForStaff(BasePermission):
+    """Token-authenticated staff pass the middleware anonymously, so the second-factor rule is checked here too."""
+
+    message = "Staff accounts need two-factor authentication: set up an authenticator app to continue."
+
+    def has_permission(self, request, view):
+        from django.conf import settings
+
+        from portal.middleware import has_second_factor
+
+        user = request.user
+        if not settings.MFA_REQUIRED_FOR_STAFF or not permissions.is_staff_member(user):
+            return True
+        return has_second_factor(user)

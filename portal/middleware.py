@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import permissions
+
 
 class UserLanguageMiddleware:
     """A signed-in user's chosen language follows them to every device, unless this browser chose otherwise."""
@@ -76,3 +78,46 @@ class ForcePasswordChangeMiddleware:
                 return JsonResponse({"message": _("Your session has ended; please log in again.")}, status=401)
             return redirect(f"{reverse('account_login')}?next={request.path}")
         return None
+
+
+def second_factor_exempt_paths() -> tuple[str, ...]:
+    """What a member of staff without a second factor may open: setting one up, and leaving."""
+    return (
+        reverse("mfa_index"),
+        reverse("account_reauthenticate"),
+        reverse("account_change_password"),
+        reverse("account_logout"),
+        reverse("set_language"),
+        settings.STATIC_URL,
+    )
+
+
+class StaffSecondFactorMiddleware:
+    """Staff and admins reach no page, API or admin until they have set up an authenticator app (allauth MFA);
+    from then on allauth asks for its code at every login."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.MFA_REQUIRED_FOR_STAFF
+            and user is not None
+            and user.is_authenticated
+            and permissions.is_staff_member(user)
+            and not request.path.startswith(second_factor_exempt_paths())
+            and not has_second_factor(user)
+        ):
+            message = _("Staff accounts need two-factor authentication: set up an authenticator app to continue.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"message": message, "extra": {"code": "second_factor_required"}}, status=403)
+            messages.warning(request, message)
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def has_second_factor(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

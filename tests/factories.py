@@ -50,6 +50,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        """Staff have an authenticator app unless a test says otherwise (second_factor=False)."""
+        if create and obj.role != Role.STUDENT and extracted is not False:
+            add_totp(obj)
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def add_totp(user):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return TOTP.activate(user, TOTP_SECRET)
+
 
 class StudentFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -1,6 +1,5 @@
 """Building blocks shared by the kernel's models."""
 
-
 from django.core.files.storage import storages
 from django.db import models
 

@@ -1,6 +1,5 @@
 """People and the university's calendar: roles, schools, semesters, users and students."""
 
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models

@@ -69,6 +69,20 @@ MATRIX = {
         "POST": staff_only(403, staff_b=404, office=302, admin=302),
     },
     "audit_trail": {"GET": staff_only(404, admin=200), "POST": expect(405)},
+    "mfa_index": {"GET": login_required(200), "POST": login_required(405)},
+    "mfa_authenticate": {"GET": expect(302), "POST": expect(302)},
+    "mfa_reauthenticate": {
+        "GET": login_required(200, a1=302, a2=302, b=302),
+        "POST": login_required(200, a1=302, a2=302, b=302),
+    },
+    "mfa_activate_totp": {"GET": login_required(302), "POST": login_required(302)},
+    "mfa_deactivate_totp": {
+        "GET": students_only(404, **{s: 302 for s in STAFF}),
+        "POST": students_only(404, **{s: 302 for s in STAFF}),
+    },
+    "mfa_view_recovery_codes": {"GET": login_required(404), "POST": login_required(405)},
+    "mfa_generate_recovery_codes": {"GET": login_required(302), "POST": login_required(302)},
+    "mfa_download_recovery_codes": {"GET": login_required(404), "POST": login_required(404)},
     "inbox": {"GET": login_required(200), "POST": expect(405)},
     "notification_detail": {"GET": owner_only(), "POST": expect(405)},
     "evidence_file": {

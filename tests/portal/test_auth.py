@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import services
-from tests.factories import StudentFactory
+from tests.factories import TOTP_SECRET, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,14 +123,71 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(client, new_student
     assert "Too many failed login attempts" in response.content.decode()
 
 
-def test_staff_log_in_with_email(client, office_staff):
+def totp_code(secret=TOTP_SECRET) -> str:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_staff_log_in_with_email_and_the_authenticator_code(client, office_staff):
     response = login(client, office_staff.email, "correct horse battery staple")
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
     assert client.get(reverse("home"))["Location"] == reverse("staff_home")
+    assert client.get(reverse("staff_home")).status_code == 200
 
 
 def test_staff_log_in_with_username(client, office_staff):
-    assert login(client, "olga", "correct horse battery staple").status_code == 302
+    assert login(client, "olga", "correct horse battery staple")["Location"] == reverse("mfa_authenticate")
+
+
+def test_staff_password_without_the_authenticator_code_opens_nothing(client, office_staff):
+    login(client, "olga", "correct horse battery staple")
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("staff_home")).status_code == 302
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="newbie", second_factor=False)
+    login(client, "newbie", "correct horse battery staple")
+    response = client.get(reverse("staff_home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    # allauth asks for the password once more before a second factor is set up.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(response["Location"], {"password": "correct horse battery staple"})
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    assert client.get("/api/students/").status_code == 403
+    assert client.get("/admin/").status_code == 302
+    assert user.is_authenticated
+
+
+def test_token_api_refuses_staff_without_a_second_factor(db):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="newbie", second_factor=False)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    assert api.get("/api/students/").status_code == 403
+
+
+def test_admin_login_is_throttled_like_the_portal_login(client, admin_user):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "ada", "password": "wrong"})
+    response = login(client, "ada", "correct horse battery staple")
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed login attempts" in response.content.decode()
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
 
 
 def test_password_reset_sends_an_email_with_a_link(client, student):
@@ -179,3 +236,21 @@ def test_password_reset_link_lets_the_student_choose_a_new_password(client, stud
     response = client.post(form_url, {"password1": "blue kite over harbour", "password2": "blue kite over harbour"})
     assert response.status_code == 302
     assert login(client, student.student_id, "blue kite over harbour").status_code == 302
+
+
+def test_staff_member_sets_up_an_authenticator_and_then_reaches_staff_pages(client, db):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.factories import UserFactory
+
+    UserFactory(username="newbie", second_factor=False)
+    login(client, "newbie", "correct horse battery staple")
+    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    import time
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    assert client.get(reverse("staff_home")).status_code == 200
