@@ -325,6 +325,7 @@ class Command(BaseCommand):
                 "The demo students did not import: " + "; ".join(f"line {n}: {r}" for n, r in result.errors)
             )
         ready, first_login = self._demo_students(rows)
+        self._demo_evidence(reviewer=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE))
 
         self._print_logins(staff, ready, first_login, result)
 
@@ -369,6 +370,34 @@ class Command(BaseCommand):
             services.user_issue_initial_password(user=student.user, passport_number=student.passport_number)
         return ready, first_login
 
+    def _demo_evidence(self, *, reviewer: User, count: int = 24) -> None:
+        """Uploads waiting in the review queues: a visa page and an insurance proof for some students, a few
+        already decided. Students who have uploads already are left as they are."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        students = list(
+            Student.objects.filter(evidence__isnull=True).select_related("user").order_by("student_id")[:count]
+        )
+        for index, student in enumerate(students):
+            visa = services.evidence_submit(
+                student=student,
+                kind="visa_page",
+                upload=SimpleUploadedFile("visa.png", _demo_scan_png(student.name_latin), "image/png"),
+                uploaded_by=student.user,
+            )
+            services.evidence_submit(
+                student=student,
+                kind="insurance_proof",
+                upload=SimpleUploadedFile("insurance.pdf", _demo_pdf(), "application/pdf"),
+                uploaded_by=student.user,
+            )
+            if index % 6 == 1:
+                services.evidence_reject(
+                    evidence=visa, reviewer=reviewer, reason="The residence permit page is cut off at the bottom."
+                )
+            elif index % 6 == 2:
+                services.evidence_approve(evidence=visa, reviewer=reviewer)
+
     def _print_logins(self, staff, ready, first_login, result) -> None:
         write = self.stdout.write
         write(
@@ -392,3 +421,31 @@ class Command(BaseCommand):
             password = services.initial_password_for(student.passport_number)
             note = "initial password (last 6 of passport); must be changed at first login"
             write(f"  {student.student_id:<12} {password:<20} {student.display_name():<32} {note}")
+
+
+def _demo_scan_png(name: str) -> bytes:
+    """A small stand-in for a scanned page: a pale card with the student's name."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 400), (236, 242, 248))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 580, 380), outline=(11, 79, 138), width=4)
+    draw.text((40, 40), "RESIDENCE PERMIT (DEMO)", fill=(11, 79, 138))
+    draw.text((40, 80), name, fill=(29, 39, 51))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _demo_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
