@@ -121,3 +121,29 @@ def has_second_factor(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body far beyond any upload we accept before Django reads it to disk.
+
+    Files just over the evidence limit still reach the form, which explains the limit next to the field; only
+    bodies past MAX_REQUEST_BYTES (twice the file limit by default) stop here. The reverse proxy caps the same.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            from django.shortcuts import render
+
+            context = {"limit_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+            if request.path.startswith("/api/"):
+                message = _("The request is too large; files may be at most %(limit_mb)s MB.") % context
+                return JsonResponse({"message": message, "extra": {"code": "too_large"}}, status=413)
+            return render(request, "413.html", context, status=413)
+        return self.get_response(request)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +216,7 @@ EVIDENCE_RETENTION_DAYS = {
 }
 # Uploads above the in-memory threshold go to a temporary file; the request itself is capped by the web server
 # and by Django for non-file fields.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=2 * EVIDENCE_MAX_BYTES + 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -95,3 +95,16 @@ def test_staff_who_must_change_their_password_are_held_too(client, db):
     user.save(update_fields=["must_change_password"])
     client.force_login(user)
     assert client.get(reverse("staff_home"))["Location"] == reverse("account_change_password")
+
+
+def test_a_body_far_beyond_the_upload_limit_is_refused_before_it_is_read(client_for, student, settings):
+    client = client_for(student.user)
+    too_big = str(settings.MAX_REQUEST_BYTES + 1)
+    page = client.post(
+        reverse("my_documents"), data=b"x", content_type="application/octet-stream", CONTENT_LENGTH=too_big
+    )
+    assert page.status_code == 413
+    assert "at most 10 MB" in page.content.decode()
+    api = client.post("/api/evidence/", data=b"x", content_type="application/octet-stream", CONTENT_LENGTH=too_big)
+    assert api.status_code == 413
+    assert api.json()["extra"]["code"] == "too_large"
