@@ -6,10 +6,13 @@ fields are never writable through a serializer: decisions go through their own e
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.views.defaults import page_not_found
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
@@ -44,8 +47,46 @@ def exception_handler(exc, context):
     return response
 
 
+def not_found(request, exception=None):
+    """handler404: an address under /api/ that matches no route (say /api/evidence/-1/) answers in the error shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"message": str(exceptions.NotFound.default_detail), "extra": {"code": "not_found"}}, status=404
+        )
+    return page_not_found(request, exception)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape, as the schema documents it."""
+
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+ERROR = OpenApiResponse(ErrorSerializer, description="The request was refused; `message` says why.")
+
+
+class PortalAutoSchema(AutoSchema):
+    """Documents the refusals every portal operation can answer with, so clients (and the fuzz tests) expect them."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        # 400: invalid input, or a NUL character anywhere in the address (portal.middleware). 403: not signed in
+        # (session authentication comes first, so DRF answers 403, not 401), the initial password not yet changed,
+        # or staff without a second factor. 404: outside your scope, or a page past the end of a list. 413: a body
+        # past MAX_REQUEST_BYTES (portal.middleware). 429: throttled.
+        codes = ["400", "403", "404", "429"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ERROR, code, direction=direction)
+        return responses
+
+
 class PortalApiView(APIView):
     permission_classes = [IsAuthenticated, PasswordChanged, SecondFactorForStaff]
+    schema = PortalAutoSchema()
 
 
 class Pagination(PageNumberPagination):
@@ -55,7 +96,7 @@ class Pagination(PageNumberPagination):
 
 
 def paginated(view: APIView, request, queryset, serializer_class, context=None):
-    paginator = Pagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)
 
@@ -65,7 +106,7 @@ class MeApi(PortalApiView):
         username = serializers.CharField()
         role = serializers.CharField()
         language = serializers.CharField()
-        student_id = serializers.CharField(source="student.student_id", default=None)
+        student_id = serializers.CharField(source="student.student_id", default=None, allow_null=True)
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
@@ -104,7 +145,13 @@ class StudentOutputSerializer(serializers.ModelSerializer):
 
 
 class StudentListApi(PortalApiView):
-    @extend_schema(responses=StudentOutputSerializer(many=True))
+    # Named here (not only used by paginated()) so the schema documents the page envelope and its parameters.
+    pagination_class = Pagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Search by student ID or name.")],
+        responses=StudentOutputSerializer(many=True),
+    )
     def get(self, request):
         students = selectors.student_list(user=request.user, search=request.query_params.get("q", "")[:100])
         return paginated(self, request, students, StudentOutputSerializer, {"request": request})
@@ -135,6 +182,7 @@ class EvidenceOutputSerializer(serializers.Serializer):
 
 class EvidenceListApi(PortalApiView):
     parser_classes = [MultiPartParser]
+    pagination_class = Pagination
 
     class EvidenceSubmitSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=EvidenceKind.choices)
@@ -149,7 +197,10 @@ class EvidenceListApi(PortalApiView):
                 raise serializers.ValidationError(exc.messages)
             return upload
 
-    @extend_schema(responses=EvidenceOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, description="Only documents in this review state.")],
+        responses=EvidenceOutputSerializer(many=True),
+    )
     def get(self, request):
         evidence = selectors.evidence_list(user=request.user).order_by("-uploaded_at")
         state = request.query_params.get("state")
@@ -157,7 +208,7 @@ class EvidenceListApi(PortalApiView):
             evidence = evidence.filter(state=state)
         return paginated(self, request, evidence, EvidenceOutputSerializer)
 
-    @extend_schema(request=EvidenceSubmitSerializer, responses={201: EvidenceOutputSerializer})
+    @extend_schema(request=EvidenceSubmitSerializer, responses={201: EvidenceOutputSerializer, 409: ERROR})
     def post(self, request):
         data = self.EvidenceSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -192,7 +243,14 @@ class EvidenceDetailApi(PortalApiView):
 
 
 class EvidenceFileApi(PortalApiView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The stored type, checked from the content at upload (portal.uploads allows these three only).
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+        }
+    )
     def get(self, request, pk: int):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
         if evidence is None:
@@ -212,7 +270,7 @@ class EvidenceDecisionApi(PortalApiView):
         decision = serializers.ChoiceField(choices=["approve", "reject"])
         reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
-    @extend_schema(request=EvidenceDecisionSerializer, responses=EvidenceOutputSerializer)
+    @extend_schema(request=EvidenceDecisionSerializer, responses={200: EvidenceOutputSerializer, 409: ERROR})
     def post(self, request, pk: int):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
         if evidence is None:
@@ -241,6 +299,8 @@ class NotificationOutputSerializer(serializers.Serializer):
 
 
 class NotificationListApi(PortalApiView):
+    pagination_class = Pagination
+
     @extend_schema(responses=NotificationOutputSerializer(many=True))
     def get(self, request):
         return paginated(self, request, request.user.notifications.all(), NotificationOutputSerializer)
@@ -268,6 +328,8 @@ class DocumentOutputSerializer(serializers.Serializer):
 
 
 class DocumentListApi(PortalApiView):
+    pagination_class = Pagination
+
     @extend_schema(responses=DocumentOutputSerializer(many=True))
     def get(self, request):
         return paginated(self, request, GeneratedDocument.objects.visible_to(request.user), DocumentOutputSerializer)

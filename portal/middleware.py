@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,6 +13,28 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import permissions
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in the address or the query is refused with a 400 before any view runs.
+
+    No student ID, search or filter legitimately holds one, and PostgreSQL refuses text containing it: without this
+    rule a search for "a%00b" reaches the database and fails with a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"message": _("The request has errors."), "extra": {"code": "nul_character"}}, status=400
+                )
+            raise SuspiciousOperation("NUL character in the request address")
+        return self.get_response(request)
 
 
 class UserLanguageMiddleware:

@@ -244,6 +244,11 @@ def generated_document_request(
     return document
 
 
+def document_abandoned_before(now=None):
+    """A render started before this moment has outlived its hard time limit: its worker is gone."""
+    return (now or timezone.now()) - timedelta(seconds=DOCUMENT_RENDER_TIME_LIMIT + 60)
+
+
 def generated_document_render(*, document_id: int) -> bool:
     """Render a queued document and store it; safe to run twice (a finished document is not rendered again)."""
     from portal.documents import DOCUMENT_BUILDERS
@@ -251,7 +256,7 @@ def generated_document_render(*, document_id: int) -> bool:
     now = timezone.now()
     # A running document is taken over only when its worker has certainly died (past the task's hard time limit);
     # otherwise a second delivery of the task would render it twice at once.
-    abandoned_before = now - timedelta(seconds=DOCUMENT_RENDER_TIME_LIMIT + 60)
+    abandoned_before = document_abandoned_before(now)
     claimed = (
         GeneratedDocument.objects.filter(pk=document_id)
         .filter(Q(status=DocumentStatus.QUEUED) | Q(status=DocumentStatus.RUNNING, started_at__lt=abandoned_before))
@@ -301,9 +306,11 @@ def requeue_stalled_work(*, older_than: timedelta = timedelta(minutes=5)) -> dic
         )[:5000]
     )
     documents = list(
-        GeneratedDocument.objects.filter(status=DocumentStatus.QUEUED, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:500]
+        GeneratedDocument.objects.filter(
+            Q(status=DocumentStatus.QUEUED, created_at__lt=cutoff)
+            # A worker that died mid-render leaves its document RUNNING; past the hard time limit it is abandoned.
+            | Q(status=DocumentStatus.RUNNING, started_at__lt=document_abandoned_before())
+        ).values_list("pk", flat=True)[:500]
     )
     for pk in emails:
         notification_send_email.delay(pk)

@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from portal.views import audit, documents, evidence, health, home, imports, inbox, privacy, staff
 
+# Pages answer a missing address with the usual page; the API with its one error shape.
+handler404 = "portal.api.not_found"
+
 # The admin logs in through allauth, so the same throttling and forced password change apply there too.
 admin.site.login = home.admin_login
 

@@ -145,3 +145,10 @@ def test_student_list_api_query_count_does_not_grow(office_staff, school_a, djan
     StudentFactory.create_batch(30, school=school_a)
     with django_assert_max_num_queries(6):
         client.get("/api/students/")
+
+
+def test_an_api_address_that_matches_no_route_is_a_404_in_the_error_shape(student):
+    # A negative id is a valid integer for the schema, but <int:pk> does not match it: no view runs at all.
+    response = api_for(student.user).get("/api/evidence/-1/")
+    assert response.status_code == 404
+    assert set(response.json()) == {"message", "extra"}
