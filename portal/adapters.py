@@ -7,6 +7,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_password_change_redirect_url(self, request):
+        # After choosing a password (the first-login change included) the user lands on their home page.
+        from django.urls import reverse
+
+        return reverse("home")
+
     def get_login_redirect_url(self, request):
         from django.urls import reverse
 
