@@ -87,27 +87,30 @@ def notify(*, user: User, template: str, context: dict, url: str = "", email: bo
 
 
 def notification_send_email(*, notification_id: int) -> bool:
-    """Email one notification exactly once: the row is claimed with a conditional update before sending."""
+    """Email one notification once: the row stays locked while the email is sent and is marked sent in the same
+    transaction, so a worker that dies mid-send leaves it unsent (PostgreSQL drops the lock with the connection)
+    for the redelivered task or the sweep, and a second delivery while the first is sending skips it."""
     from django.core.mail import send_mail
 
-    claimed = Notification.objects.filter(pk=notification_id, send_email=True, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
-    link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
-    try:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
+        # An SMTP failure rolls the transaction back: the row stays unsent and the task retries with backoff.
         send_mail(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}",
             message=notification.body + link,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.user.email],
         )
-    except Exception:
-        # Give the claim back so a retry can send it; the task retries with backoff.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
     return True
 
 

@@ -225,6 +225,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Email: console in development, SMTP (or any backend) from EMAIL_URL.
 _email = env.email_url("EMAIL_URL", default="consolemail://" if not PRODUCTION else "smtp://localhost:25")
 vars().update(_email)
+# A stalled mail server must not hold a worker (and the notification row it has locked) for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International College <isa-portal@example.edu.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
