@@ -230,15 +230,18 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International College <isa-portal@example.edu.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Cache: Redis when configured (shared by all processes, needed for login throttling across workers).
+# Cache: Redis when configured (shared by all processes: login throttling across web workers, the health canary).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+_CACHE_URL = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if _CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if PRODUCTION and not _CACHE_URL:
+    raise ImproperlyConfigured("REDIS_URL must be set in production: login throttling needs a cache all workers share")
 
 # Celery: Redis as broker; without a broker (demo mode) tasks run in-process.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

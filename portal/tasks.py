@@ -24,9 +24,12 @@ def generated_document_render(document_id: int) -> bool:
     return services.generated_document_render(document_id=document_id)
 
 
-@shared_task
-def health_canary() -> str:
-    """Answers the health check: proves a worker is consuming the queue."""
+@shared_task(acks_late=False, max_retries=0)
+def health_canary(token: str) -> str:
+    """Answers the health check: proves a worker takes tasks from the queue and reaches the shared cache."""
+    from django.core.cache import cache
+
+    cache.set(f"health-canary:{token}", "ok", timeout=60)
     return "ok"
 
 

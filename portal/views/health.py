@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+CANARY_WAIT_SECONDS = 3
+
 
 def _check_database() -> str:
     with connection.cursor() as cursor:
@@ -24,12 +26,24 @@ def _check_redis() -> str:
 
 
 def _check_worker() -> str:
+    """Send the canary task and wait briefly for a worker to run it (it writes its token into the shared cache)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
-    from portal.celery import app
+    import time
+    import uuid
 
-    replies = app.control.ping(timeout=1.0)
-    return "ok" if replies else "no worker answered"
+    from django.core.cache import cache
+
+    from portal.tasks import health_canary
+
+    token = uuid.uuid4().hex
+    health_canary.apply_async(args=[token], expires=CANARY_WAIT_SECONDS * 2)
+    deadline = time.monotonic() + CANARY_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if cache.get(f"health-canary:{token}") == "ok":
+            return "ok"
+        time.sleep(0.05)
+    return "no worker ran the canary task"
 
 
 @require_safe

@@ -89,3 +89,28 @@ def test_a_real_worker_renders_a_certificate_with_a_chinese_name(
     assert GeneratedDocument.objects.count() == 1
     # Rendered by the worker from the Redis queue, not in-process.
     assert worker_state.total_count.get(task_name, 0) == handled_before + 1
+
+
+def test_health_reports_ok_when_a_real_worker_runs_the_canary(transactional_db, client, celery_on_redis, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = BROKER_URL
+    response = client.get("/health/")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "worker": "ok"}
+
+
+def test_health_is_degraded_when_no_worker_runs_the_canary(db, client, settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = BROKER_URL
+    monkeypatch.setattr("portal.views.health.CANARY_WAIT_SECONDS", 0.3)
+    saved = {key: app.conf[key] for key in OVERRIDES}
+    app.conf.update(OVERRIDES)
+    _drop_connection_pools()
+    try:
+        response = client.get("/health/")
+    finally:
+        app.conf.update(saved)
+        _drop_connection_pools()
+        redis.Redis.from_url(BROKER_URL).flushdb()
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"] == "no worker ran the canary task"

@@ -25,6 +25,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "PORTAL_ENV": "production",
         "ALLOWED_HOSTS": "isa.example.edu.cn",
         "DATABASE_URL": "postgres://portal:secret@db.example.edu.cn:5432/isa_portal",
+        "REDIS_URL": "redis://redis.example.edu.cn:6379/0",
     }
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
@@ -63,3 +64,11 @@ def test_production_passes_the_deployment_checks_without_a_single_warning():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    result = manage(
+        "check", env=production_env(SECRET_KEY="x" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz", REDIS_URL=None)
+    )
+    assert result.returncode != 0
+    assert "REDIS_URL must be set in production" in result.stderr
