@@ -94,7 +94,10 @@ class Semester(models.Model):
 
 
 class PortalUserManager(UserManager):
-    pass
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `manage.py createsuperuser` makes an administrator of the portal, not a student without a record.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):

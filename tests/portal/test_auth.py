@@ -254,3 +254,10 @@ def test_staff_member_sets_up_an_authenticator_and_then_reaches_staff_pages(clie
     response = client.post(reverse("mfa_activate_totp"), {"code": code})
     assert response.status_code == 302
     assert client.get(reverse("staff_home")).status_code == 200
+
+
+def test_createsuperuser_makes_a_portal_administrator(db):
+    from portal.models import Role, User
+
+    user = User.objects.create_superuser("root", "root@example.edu.cn", "a long admin passphrase")
+    assert user.role == Role.ADMIN
