@@ -85,7 +85,17 @@ class World:
 
 
 @pytest.fixture
-def world(student, classmate, other_school_student, staff_a, office_staff, admin_user):
+def world(
+    student,
+    classmate,
+    other_school_student,
+    staff_a,
+    office_staff,
+    admin_user,
+    finance_staff,
+    dormitory_staff,
+    clearance_staff,
+):
     evidence = services.evidence_submit(
         student=student, kind=EvidenceKind.VISA_PAGE, upload=upload("visa.pdf"), uploaded_by=student.user
     )
@@ -108,7 +118,15 @@ def world(student, classmate, other_school_student, staff_a, office_staff, admin
         classmate_evidence=classmate_evidence,
         notification=notification,
         document=document,
-        people={"student": student.user, "school staff": staff_a, "office staff": office_staff, "admin": admin_user},
+        people={
+            "student": student.user,
+            "school staff": staff_a,
+            "office staff": office_staff,
+            "finance": finance_staff,
+            "dormitory office": dormitory_staff,
+            "clearance office": clearance_staff,
+            "admin": admin_user,
+        },
     )
 
 
@@ -158,7 +176,10 @@ def fuzz(operation, *, strategy, examples: int, checks: list, headers: dict, run
         run.failures.append(f"{operation.label}: {str(exc).strip()[:1500]}")
 
 
-@pytest.mark.parametrize("persona", ["student", "school staff", "office staff", "admin"])
+@pytest.mark.parametrize(
+    "persona",
+    ["student", "school staff", "office staff", "finance", "dormitory office", "clearance office", "admin"],
+)
 def test_every_api_operation_survives_generated_requests_and_answers_as_documented(world, persona):
     user = world.people[persona]
     schema = load_schema(user)
