@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from portal import permissions, selectors, services
 from portal.api_permissions import IsStaffMember, PasswordChanged, SecondFactorForStaff
 from portal.models import EvidenceKind, GeneratedDocument, Student
+from portal.models.people import STUDENT_RECORD_FIELDS
 from portal.uploads import clean_evidence_file
 from portal.views.evidence import evidence_file_response
 
@@ -120,24 +121,7 @@ class StudentOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Student
-        fields = [
-            "student_id",
-            "name_latin",
-            "name_zh",
-            "nationality",
-            "gender",
-            "date_of_birth",
-            "passport_number",
-            "passport_expires_on",
-            "school",
-            "programme",
-            "degree_level",
-            "funding",
-            "enrolment_year",
-            "email",
-            "phone",
-            "status",
-        ]
+        fields = [*STUDENT_RECORD_FIELDS, "status"]
         read_only_fields = fields
 
     def get_passport_number(self, obj) -> str:

@@ -4,25 +4,6 @@ from django.db.models import Model
 
 from portal.models import AuditEntry, Student
 
-# Fields whose every change is recorded, with the old and the new value.
-SENSITIVE_STUDENT_FIELDS = (
-    "name_latin",
-    "name_zh",
-    "nationality",
-    "gender",
-    "date_of_birth",
-    "passport_number",
-    "passport_expires_on",
-    "school_id",
-    "programme",
-    "degree_level",
-    "funding",
-    "enrolment_year",
-    "phone",
-    "status",
-    "left_on",
-)
-
 
 def client_ip(request) -> str | None:
     """The client's address as the web server saw it (a trusted proxy sets REMOTE_ADDR via the WSGI server)."""

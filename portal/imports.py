@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record, field_changes
 from portal.models import DegreeLevel, Funding, Gender, Role, School, Student, User
+from portal.models.people import STUDENT_RECORD_FIELDS
 from portal.services import initial_password_for
 
 logger = logging.getLogger(__name__)
@@ -47,23 +48,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
 # The columns of the admissions list, in the order of the template file.
-HEADER = (
-    "student_id",
-    "name_latin",
-    "name_zh",
-    "nationality",
-    "gender",
-    "date_of_birth",
-    "passport_number",
-    "passport_expires_on",
-    "school",
-    "programme",
-    "degree_level",
-    "funding",
-    "enrolment_year",
-    "email",
-    "phone",
-)
+HEADER = STUDENT_RECORD_FIELDS
 OPTIONAL_COLUMNS = frozenset({"name_zh", "phone"})
 
 # What each column holds, shown on the import page next to the upload form.

@@ -182,6 +182,26 @@ class StudentStatus(models.TextChoices):
     LEFT = "left", _("Left the university")
 
 
+# A student's record as the admissions list gives it (the CSV columns, in order) and as the API shows it.
+STUDENT_RECORD_FIELDS = (
+    "student_id",
+    "name_latin",
+    "name_zh",
+    "nationality",
+    "gender",
+    "date_of_birth",
+    "passport_number",
+    "passport_expires_on",
+    "school",
+    "programme",
+    "degree_level",
+    "funding",
+    "enrolment_year",
+    "email",
+    "phone",
+)
+
+
 class StudentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The students this user may see; the single visibility decision for Student objects."""
