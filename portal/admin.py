@@ -6,7 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal import permissions
 from portal.admin_imports import StudentImportAdminMixin
+from portal.audit import audit_record, field_changes
 from portal.models import Evidence, GeneratedDocument, Notification, ReviewEvent, School, Semester, Student, User
 
 
@@ -31,6 +33,26 @@ class PortalUserAdmin(UserAdmin):
         ),
     )
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Portal"), {"fields": ["email", "role", "school"]}),)
+    AUDITED_FIELDS = ("role", "school", "is_active", "is_staff", "is_superuser", "email", "must_change_password")
+
+    def save_model(self, request, obj, form, change):
+        # Who may do what is itself sensitive: role, school and activation changes are recorded.
+        audited = [field for field in form.changed_data if field in self.AUDITED_FIELDS]
+        before = {}
+        if change and audited:
+            before = User.objects.filter(pk=obj.pk).values(*[User._meta.get_field(f).attname for f in audited]).first()
+        super().save_model(request, obj, form, change)
+        if audited:
+            after = {field: getattr(obj, User._meta.get_field(field).attname) for field in audited}
+            before = {field: (before or {}).get(User._meta.get_field(field).attname) for field in audited}
+            audit_record(
+                actor=request.user,
+                action="user.updated" if change else "user.created",
+                target=obj,
+                changes=field_changes(before, after),
+                reason="admin",
+                request=request,
+            )
 
 
 @admin.register(School)
@@ -55,9 +77,27 @@ class SemesterAdmin(admin.ModelAdmin):
 class StudentAdmin(StudentImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["student_id", "name_latin", "name_zh", "nationality", "school", "degree_level", "funding", "status"]
     list_filter = ["school", "degree_level", "funding", "status"]
-    search_fields = ["student_id", "name_latin", "name_zh", "passport_number"]
+    # Not searchable by passport number: the search term would end up in access logs.
+    search_fields = ["student_id", "name_latin", "name_zh"]
     list_select_related = ["school"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        # An admin's edit is a change of sensitive data like any other: recorded with the old and new values.
+        before = {}
+        if change:
+            before = Student.objects.filter(pk=obj.pk).values(*form.changed_data).first() or {}
+        super().save_model(request, obj, form, change)
+        after = {field: getattr(obj, Student._meta.get_field(field).attname) for field in form.changed_data}
+        before = {field: before.get(field) for field in form.changed_data}
+        audit_record(
+            actor=request.user,
+            action="student.updated" if change else "student.created",
+            target=obj,
+            changes=field_changes(before, after),
+            reason="admin",
+            request=request,
+        )
 
 
 class ReviewEventInline(admin.TabularInline):
@@ -84,6 +124,8 @@ class EvidenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("file"))
     def file_link(self, obj):
         # Private files have no URL of their own: link to the view that checks permission.
+        if not obj.file:
+            return _("file removed")
         return format_html('<a href="{}">{}</a>', reverse("evidence_file", args=[obj.pk]), obj.original_name)
 
     def has_add_permission(self, request):
@@ -98,6 +140,11 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "subject", "created_at", "read_at", "emailed_at"]
     search_fields = ["user__username", "subject"]
     list_select_related = ["user"]
+    # Messages are what was sent: an admin reads them, never rewrites them.
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(GeneratedDocument)
@@ -105,3 +152,8 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
     list_display = ["pk", "owner", "kind", "title", "status", "done_items", "total_items", "created_at"]
     list_filter = ["kind", "status"]
     exclude = ["file"]
+
+
+# Only portal administrators reach the Django admin, even if another account was given is_staff by mistake.
+_default_has_permission = admin.site.has_permission
+admin.site.has_permission = lambda request: _default_has_permission(request) and permissions.is_admin(request.user)

@@ -6,10 +6,15 @@ from portal.models import AuditEntry, Student
 
 
 def client_ip(request) -> str | None:
-    """The client's address as the web server saw it (a trusted proxy sets REMOTE_ADDR via the WSGI server)."""
+    """The client's address, behind TRUSTED_PROXY_COUNT reverse proxies (allauth's rule, as used for throttling)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except Exception:  # a malformed forwarding header must not stop the action being recorded
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from portal import permissions
 from portal.models import Evidence, ReviewState, Semester, Student
@@ -68,8 +69,10 @@ def student_home_context(*, student: Student, today: date) -> dict:
     pending = [e for e in current if e.is_pending]
     deadlines = []
     if semester:
-        if semester.preregistration_closes_at and semester.preregistration_closes_at.date() >= today:
-            deadlines.append(("preregistration", semester.preregistration_closes_at.date()))
+        closes = semester.preregistration_closes_at
+        # The closing day as the office counts it (local time), not the UTC date of the timestamp.
+        if closes and timezone.localdate(closes) >= today:
+            deadlines.append(("preregistration", timezone.localdate(closes)))
         if semester.registration_day and semester.registration_day >= today:
             deadlines.append(("registration_day", semester.registration_day))
     # Handbook: Residence permit & visa - a passport must stay valid; the office warns six months ahead.

@@ -5,14 +5,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import permissions
-from portal.audit import audit_record
+from portal.audit import audit_record, client_ip
 from portal.models import (
     DocumentStatus,
     Evidence,
@@ -28,6 +29,13 @@ from portal.uploads import clean_evidence_file, safe_original_name
 
 # The hard time limit of one document render (a batch of thousands of pages included).
 DOCUMENT_RENDER_TIME_LIMIT = 65 * 60
+
+
+# Failures that pass by themselves (SMTP or a database connection down for a moment): retried with backoff.
+TRANSIENT_ERRORS = (ConnectionError, TimeoutError, OSError, DatabaseOperationalError)
+
+# After this many failed sends an email is left alone (its error is kept on the row for the office to see).
+EMAIL_MAX_ATTEMPTS = 8
 
 
 class ConflictError(Exception):
@@ -92,25 +100,32 @@ def notification_send_email(*, notification_id: int) -> bool:
     for the redelivered task or the sweep, and a second delivery while the first is sending skips it."""
     from django.core.mail import send_mail
 
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
-            .first()
+    try:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("user")
+                .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
+                .first()
+            )
+            if notification is None:
+                return False
+            link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
+            send_mail(
+                subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}",
+                message=notification.body + link,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notification.user.email],
+            )
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+    except Exception as exc:
+        # The send rolled back (the row stays unsent); count the attempt so the sweep stops after a few, and keep
+        # the reason for the office. The task retries passing failures with backoff.
+        Notification.objects.filter(pk=notification_id).update(
+            email_attempts=F("email_attempts") + 1, email_error=f"{type(exc).__name__}: {exc}"[:500]
         )
-        if notification is None:
-            return False
-        link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
-        # An SMTP failure rolls the transaction back: the row stays unsent and the task retries with backoff.
-        send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}",
-            message=notification.body + link,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.user.email],
-        )
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+        raise
     return True
 
 
@@ -275,6 +290,10 @@ def generated_document_render(*, document_id: int) -> bool:
 
     try:
         filename, _content_type, content = DOCUMENT_BUILDERS[document.kind](document, progress)
+    except TRANSIENT_ERRORS as exc:
+        # A passing failure (a dropped connection): back in the queue so the task's retry can claim it again.
+        GeneratedDocument.objects.filter(pk=document_id).update(status=DocumentStatus.QUEUED, error=str(exc)[:1000])
+        raise
     except Exception as exc:
         GeneratedDocument.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
@@ -304,9 +323,9 @@ def requeue_stalled_work(*, older_than: timedelta = timedelta(minutes=5)) -> dic
 
     cutoff = timezone.now() - older_than
     emails = list(
-        Notification.objects.filter(send_email=True, emailed_at__isnull=True, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:5000]
+        Notification.objects.filter(
+            send_email=True, emailed_at__isnull=True, created_at__lt=cutoff, email_attempts__lt=EMAIL_MAX_ATTEMPTS
+        ).values_list("pk", flat=True)[:5000]
     )
     documents = list(
         GeneratedDocument.objects.filter(
@@ -340,6 +359,14 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
     return ended
 
 
+def user_api_tokens_revoke(*, user: User) -> int:
+    """API tokens stop working when the password changes or a first login is reissued."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
+
+
 def user_session_started(*, user: User, request) -> None:
     from portal.models import UserSession
 
@@ -351,7 +378,7 @@ def user_session_started(*, user: User, request) -> None:
         session_key=request.session.session_key,
         defaults={
             "user": user,
-            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "ip_address": client_ip(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
         },
     )
@@ -362,7 +389,7 @@ def user_first_login(*, user: User, request) -> None:
     notify(
         user=user,
         template="portal/email/first_login",
-        context={"user": user, "at": timezone.now(), "ip": request.META.get("REMOTE_ADDR", "") if request else ""},
+        context={"user": user, "at": timezone.now(), "ip": client_ip(request) or ""},
         url="/",
     )
 
@@ -372,9 +399,6 @@ def user_reissue_first_login(*, user: User, actor: User, mode: str | None = None
 
     Either way the old password stops working and the student's other sessions end.
     """
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.urls import reverse
 
     mode = mode or settings.FIRST_LOGIN_MODE
     if mode not in ("initial_password", "activation_link"):
@@ -390,12 +414,41 @@ def user_reissue_first_login(*, user: User, actor: User, mode: str | None = None
             user.must_change_password = False
             user.initial_password_expires_at = None
             user.save(update_fields=["password", "must_change_password", "initial_password_expires_at"])
-            key = default_token_generator.make_token(user)
-            path = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
-            notify(user=user, template="portal/email/activation_link", context={"user": user, "path": path}, url=path)
+            # The one-time link is made by the task that emails it: it is never stored (not even in the inbox).
+            from portal.tasks import activation_link_send
+
+            enqueue_after_commit(activation_link_send, user.pk)
         audit_record(actor=actor, action=f"user.first_login_reissued.{mode}", target=student, request=request)
     user_sessions_end(user=user)
+    user_api_tokens_revoke(user=user)
     return mode
+
+
+def activation_link_send(*, user_id: int) -> bool:
+    """Email a one-time link to choose a password (allauth's reset key: it stops working once a password is set)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password() or not user.email:
+        return False  # a password was set meanwhile: the link is no longer needed
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {"user": user, "link": f"{settings.PORTAL_BASE_URL}{path}"}
+        subject = " ".join(render_to_string("portal/email/activation_link_subject.txt", context).split())
+        body = render_to_string("portal/email/activation_link_body.txt", context).strip()
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    return True
 
 
 def evidence_file_read(*, evidence: Evidence, reader: User, request=None) -> None:

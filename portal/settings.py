@@ -288,7 +288,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Students, evidence uploads and their review, notifications and generated documents.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api_permissions.PasswordChanged",
+        "portal.api_permissions.SecondFactorForStaff",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: no CDN, and the CSP allows only 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,9 +15,13 @@ from portal.models import User
 @receiver(password_reset)
 def _password_changed(sender, request, user, **kwargs):
     services.user_password_changed(user=user)
-    # A new password ends every other session: whoever knew the old one is out.
+    # A new password ends every other session and every API token: whoever knew the old one is out. The session
+    # that made the change already has a new key (update_session_auth_hash), so it is recorded again.
     current = request.session.session_key if request is not None and hasattr(request, "session") else None
     services.user_sessions_end(user=user, keep_session_key=current)
+    services.user_api_tokens_revoke(user=user)
+    if current:
+        services.user_session_started(user=user, request=request)
 
 
 @receiver(user_logged_in)

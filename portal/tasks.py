@@ -5,7 +5,7 @@ from celery import shared_task
 from portal import services
 
 # Passing failures (SMTP down, a dropped connection) are retried a few times with growing pauses.
-TRANSIENT_ERRORS = (ConnectionError, TimeoutError, OSError)
+TRANSIENT_ERRORS = services.TRANSIENT_ERRORS
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
@@ -31,6 +31,11 @@ def health_canary(token: str) -> str:
 
     cache.set(f"health-canary:{token}", "ok", timeout=60)
     return "ok"
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
+def activation_link_send(user_id: int) -> bool:
+    return services.activation_link_send(user_id=user_id)
 
 
 @shared_task

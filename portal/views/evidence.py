@@ -68,6 +68,8 @@ def evidence_replace(request, pk):
 
 def evidence_file_response(evidence: Evidence) -> FileResponse:
     """Serve a private file as an attachment that the browser may neither sniff nor run."""
+    if not evidence.file:
+        raise Http404  # removed after its retention period; the record says when
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
