@@ -325,13 +325,7 @@ class EnrolmentCertificateApi(PortalApiView):
         student = getattr(request.user, "student", None)
         if student is None or not request.user.is_student:
             raise exceptions.NotFound()
-        document = services.generated_document_request(
-            owner=request.user,
-            kind="enrolment_certificate",
-            title=_("Certificate of enrolment"),
-            parameters={"student_id": student.student_id},
-            language=get_language(),
-        )
+        document = services.enrolment_certificate_request(user=request.user, language=get_language())
         return Response(DocumentOutputSerializer(document).data, status=status.HTTP_202_ACCEPTED)
 
 

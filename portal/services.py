@@ -262,6 +262,36 @@ def generated_document_request(
     return document
 
 
+# A second request while a certificate from this window is still being prepared returns that one.
+CERTIFICATE_PENDING_WINDOW = timedelta(minutes=10)
+
+
+def enrolment_certificate_request(*, user: User, language: str) -> GeneratedDocument:
+    """A student asks for a certificate of enrolment; a double click gets the one already being prepared.
+
+    Only a recent pending one counts, so a document stuck after a worker crash does not block a new request.
+    """
+    student = user.student
+    pending = (
+        GeneratedDocument.objects.visible_to(user)
+        .filter(
+            kind="enrolment_certificate",
+            status__in=[DocumentStatus.QUEUED, DocumentStatus.RUNNING],
+            created_at__gte=timezone.now() - CERTIFICATE_PENDING_WINDOW,
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    return generated_document_request(
+        owner=user,
+        kind="enrolment_certificate",
+        title=_("Certificate of enrolment (%(student_id)s)") % {"student_id": student.student_id},
+        parameters={"student_id": student.student_id},
+        language=language,
+    )
+
+
 def document_abandoned_before(now=None):
     """A render started before this moment has outlived its hard time limit: its worker is gone."""
     return (now or timezone.now()) - timedelta(seconds=DOCUMENT_RENDER_TIME_LIMIT + 60)

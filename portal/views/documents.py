@@ -1,7 +1,6 @@
 """Generated documents: request, progress, download; batch printing of certificates for staff."""
 
 import re
-from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +25,6 @@ BATCH_MAX_STUDENTS = 5000
 # Pasted IDs are separated by new lines, commas, semicolons or spaces (a column copied from a spreadsheet).
 ID_SEPARATORS = re.compile(r"[\s,;]+")
 FINISHED = (DocumentStatus.DONE, DocumentStatus.FAILED)
-PENDING_REQUEST_WINDOW = timedelta(minutes=10)
 
 
 def _current_language() -> str:
@@ -62,26 +60,7 @@ def document_list(request):
 def enrolment_certificate_request(request):
     student = request.user.student
     if request.method == "POST":
-        # A second click while the first certificate is still being prepared shows that one instead of queueing
-        # more; only a recent one counts, so a document stuck after a worker crash does not block a new request.
-        pending = (
-            GeneratedDocument.objects.visible_to(request.user)
-            .filter(
-                kind="enrolment_certificate",
-                status__in=[DocumentStatus.QUEUED, DocumentStatus.RUNNING],
-                created_at__gte=timezone.now() - PENDING_REQUEST_WINDOW,
-            )
-            .first()
-        )
-        if pending is not None:
-            return redirect("document_detail", pk=pending.pk)
-        document = services.generated_document_request(
-            owner=request.user,
-            kind="enrolment_certificate",
-            title=_("Certificate of enrolment (%(student_id)s)") % {"student_id": student.student_id},
-            parameters={"student_id": student.student_id},
-            language=_current_language(),
-        )
+        document = services.enrolment_certificate_request(user=request.user, language=_current_language())
         return redirect("document_detail", pk=document.pk)
     return render(request, "portal/documents/enrolment_certificate.html", {"student": student})
 

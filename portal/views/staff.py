@@ -107,7 +107,7 @@ def review_evidence(request, pk):
                 form.add_error("reason", exc.messages)
             else:
                 return redirect("review_queue")
-    events = evidence.events.select_related("actor").all()
+    events = evidence.events.select_related("actor__student").all()
     history = []
     item = evidence.previous
     while item is not None and len(history) < 20:
