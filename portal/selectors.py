@@ -36,6 +36,21 @@ def evidence_get(*, user, pk: int) -> Evidence | None:
     return evidence_list(user=user).filter(pk=pk).first()
 
 
+def evidence_earlier_versions(*, evidence: Evidence) -> list[Evidence]:
+    """The versions this upload replaced, newest first, in one query (a chain of resubmissions)."""
+    candidates = {
+        item.pk: item
+        for item in Evidence.objects.filter(
+            student_id=evidence.student_id, kind=evidence.kind, uploaded_at__lte=evidence.uploaded_at
+        ).exclude(pk=evidence.pk)
+    }
+    chain, previous_id = [], evidence.previous_id
+    while previous_id in candidates:
+        chain.append(candidates[previous_id])
+        previous_id = candidates[previous_id].previous_id
+    return chain
+
+
 def review_queue(*, user, kind: str = "") -> QuerySet[Evidence]:
     """Pending evidence this user decides on, oldest first."""
     kinds = permissions.reviewable_kinds(user)

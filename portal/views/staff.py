@@ -108,11 +108,7 @@ def review_evidence(request, pk):
             else:
                 return redirect("review_queue")
     events = evidence.events.select_related("actor__student").all()
-    history = []
-    item = evidence.previous
-    while item is not None and len(history) < 20:
-        history.append(item)
-        item = item.previous
+    history = selectors.evidence_earlier_versions(evidence=evidence)
     return render(
         request,
         "portal/review_evidence.html",

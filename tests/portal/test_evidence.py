@@ -256,3 +256,18 @@ def test_review_queue_page_query_count_does_not_grow_with_rows(
         submit(classmate)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("review_queue")).status_code == 200
+
+
+def test_review_page_query_count_does_not_grow_with_earlier_versions(
+    client_for, student, office_staff, django_assert_max_num_queries
+):
+    current = submit(student)
+    for n in range(6):
+        rejected = services.evidence_reject(evidence=current, reviewer=office_staff, reason=f"Try {n}")
+        current = submit(student, previous=rejected)
+    client = client_for(office_staff)
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("review_evidence", args=[current.pk]))
+    assert page.status_code == 200
+    assert page.context["history"][0].reason == "Try 5"
+    assert len(page.context["history"]) == 6
