@@ -1,0 +1,208 @@
+"""The handbook's rules for semester registration, as pure functions.
+
+Plain values in (dates, datetimes, small frozen dataclasses), values out or a ValueError; no ORM and no clock:
+the caller passes `today` / `now`. Clause names are those of ../shared/handbook/RULES.md (registration/, residence/,
+fees/): NOTICE, GUIDE, HANDBOOK.
+
+Day arithmetic: "day N" is registration_day + N days. The handbook's "within two weeks after the specified deadline"
+(zh: 逾期两周; Fees 2.2.1e: 超过…2周, "exceeding 2 weeks") is read inclusively: registering on day 14 is in time,
+and a student still unregistered is listed from day 15.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+DEFAULT_DEFERRAL_LIMIT_DAYS = 14
+DEFAULT_REMINDER_LEAD_DAYS = (3, 0)
+PERMIT_EXTENSION_LEAD_DAYS = 30
+
+
+class WindowState(StrEnum):
+    NOT_SCHEDULED = "not_scheduled"
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ListKind(StrEnum):
+    TO_BE_WITHDRAWN = "to_be_withdrawn"
+    ADMISSION_FORFEITED = "admission_forfeited"
+
+
+class DeskRefusal(StrEnum):
+    BEFORE_REGISTRATION_DAY = "before_registration_day"
+    PAST_LAST_DAY = "past_last_day"
+    TUITION_UNPAID = "tuition_unpaid"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A student on the two-week list, with the dates that put them there."""
+
+    kind: ListKind
+    registration_day: date
+    last_day_to_register: date
+    listed_from: date
+
+
+@dataclass(frozen=True)
+class DeskDecision:
+    """Whether the desk may mark the student registered on a day, and why not."""
+
+    allowed: bool
+    refusal: DeskRefusal | None = None
+    # The date the refusal refers to: the registration day (too early) or the last day to register (too late).
+    refusal_date: date | None = None
+    # Registering late without (or beyond) approved leave is allowed but counted as absence (truancy).
+    late_without_leave: bool = False
+
+
+@dataclass(frozen=True)
+class PermitExpiryWarning:
+    """A residence permit that ends before the semester does: a warning, not a refusal."""
+
+    expires_on: date
+    semester_ends_on: date
+    apply_for_extension_by: date
+
+
+def _check_limit(days: int, name: str) -> None:
+    if days < 0:
+        raise ValueError(f"{name} must not be negative (got {days}).")
+
+
+def preregistration_window_state(
+    *, opens_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> WindowState:
+    """NOTICE: online pre-registration is open from opens_at (inclusive) until closes_at (exclusive)."""
+    if opens_at is None or closes_at is None:
+        return WindowState.NOT_SCHEDULED
+    if closes_at <= opens_at:
+        raise ValueError(f"The pre-registration window closes ({closes_at}) before it opens ({opens_at}).")
+    if now < opens_at:
+        return WindowState.NOT_YET_OPEN
+    if now < closes_at:
+        return WindowState.OPEN
+    return WindowState.CLOSED
+
+
+def last_day_to_register(
+    *, registration_day: date, deferral_limit_days: int = DEFAULT_DEFERRAL_LIMIT_DAYS, leave_until: date | None = None
+) -> date:
+    """HANDBOOK Current Student Registration; Academic Rules 10: registration day + the limit, or the approved leave."""
+    _check_limit(deferral_limit_days, "The deferral limit")
+    last_day = registration_day + timedelta(days=deferral_limit_days)
+    # Approved leave may run past the limit (force majeure, Academic Rules 7); it never shortens it.
+    if leave_until is not None and leave_until > last_day:
+        return leave_until
+    return last_day
+
+
+def two_week_listing(
+    *,
+    registration_day: date,
+    today: date,
+    registered_on: date | None,
+    leave_until: date | None = None,
+    is_new_student: bool = False,
+    deferral_limit_days: int = DEFAULT_DEFERRAL_LIMIT_DAYS,
+) -> Listing | None:
+    """HANDBOOK Current Student Registration; New Student Registration 3: not registered in two weeks -> listed."""
+    if registered_on is not None and registered_on > today:
+        raise ValueError(f"The registration date {registered_on} is after today ({today}).")
+    last_day = last_day_to_register(
+        registration_day=registration_day, deferral_limit_days=deferral_limit_days, leave_until=leave_until
+    )
+    if registered_on is not None and registered_on <= last_day:
+        return None
+    listed_from = last_day + timedelta(days=1)
+    # A registration after the last day (a staff override) does not take the student off the list: staff decide.
+    if today < listed_from:
+        return None
+    return Listing(
+        kind=ListKind.ADMISSION_FORFEITED if is_new_student else ListKind.TO_BE_WITHDRAWN,
+        registration_day=registration_day,
+        last_day_to_register=last_day,
+        listed_from=listed_from,
+    )
+
+
+def desk_registration_decision(
+    *,
+    day: date,
+    registration_day: date,
+    tuition_paid: bool,
+    leave_until: date | None = None,
+    deferral_limit_days: int = DEFAULT_DEFERRAL_LIMIT_DAYS,
+) -> DeskDecision:
+    """HANDBOOK Current Student Registration, Academic Rules 10; Fees 1.2: only paid students, only in time."""
+    if day < registration_day:
+        return DeskDecision(allowed=False, refusal=DeskRefusal.BEFORE_REGISTRATION_DAY, refusal_date=registration_day)
+    last_day = last_day_to_register(
+        registration_day=registration_day, deferral_limit_days=deferral_limit_days, leave_until=leave_until
+    )
+    if day > last_day:
+        return DeskDecision(allowed=False, refusal=DeskRefusal.PAST_LAST_DAY, refusal_date=last_day)
+    if not tuition_paid:
+        return DeskDecision(allowed=False, refusal=DeskRefusal.TUITION_UNPAID)
+    late_without_leave = day > registration_day and (leave_until is None or day > leave_until)
+    return DeskDecision(allowed=True, late_without_leave=late_without_leave)
+
+
+def check_document_not_expired(*, expires_on: date, today: date) -> None:
+    """GUIDE steps 2 and 6: an expiry date in the past is refused; a document is valid through its expiry day."""
+    if expires_on < today:
+        raise ValueError(f"The expiry date {expires_on} is in the past.")
+
+
+def check_insurance_covers_semester(
+    *, starts_on: date, ends_on: date, semester_starts_on: date, semester_ends_on: date
+) -> None:
+    """GUIDE step 4; residence/ Insurance: the insurance must be valid for the whole semester."""
+    if ends_on < starts_on:
+        raise ValueError(f"The insurance period ends ({ends_on}) before it starts ({starts_on}).")
+    if starts_on > semester_starts_on:
+        raise ValueError(
+            f"The insurance starts on {starts_on}, after the semester starts ({semester_starts_on}); "
+            "it must cover the whole semester."
+        )
+    if ends_on < semester_ends_on:
+        raise ValueError(
+            f"The insurance ends on {ends_on}, before the semester ends ({semester_ends_on}); "
+            "it must cover the whole semester."
+        )
+
+
+def check_residence_permit(
+    *,
+    expires_on: date,
+    today: date,
+    semester_ends_on: date,
+    extension_lead_days: int = PERMIT_EXTENSION_LEAD_DAYS,
+) -> PermitExpiryWarning | None:
+    """GUIDE step 6; residence/ Residence permit: expired is refused, ending before the semester ends is a warning."""
+    _check_limit(extension_lead_days, "The extension lead time")
+    check_document_not_expired(expires_on=expires_on, today=today)
+    # Ending inside the semester is the normal case the visa-extension letter (GUIDE) exists for, so it is not refused.
+    if expires_on < semester_ends_on:
+        return PermitExpiryWarning(
+            expires_on=expires_on,
+            semester_ends_on=semester_ends_on,
+            apply_for_extension_by=expires_on - timedelta(days=extension_lead_days),
+        )
+    return None
+
+
+def registration_reminder_due(
+    *, deadline: date, today: date, lead_days: tuple[int, ...] = DEFAULT_REMINDER_LEAD_DAYS
+) -> int | None:
+    """HANDBOOK Current Student Registration (issue 4 reminders): the latest lead time reached before the day is due."""
+    for lead in lead_days:
+        _check_limit(lead, "A reminder lead time")
+    if today > deadline:
+        return None
+    # The smallest lead whose day has come: a beat run that missed a day still sends that reminder, and one
+    # reminder per lead time (a model constraint) keeps a second run from sending it twice.
+    reached = [lead for lead in lead_days if deadline - timedelta(days=lead) <= today]
+    return min(reached) if reached else None
