@@ -12,6 +12,33 @@ from portal.audit import audit_record, field_changes
 from portal.models import Evidence, GeneratedDocument, Notification, ReviewEvent, School, Semester, Student, User
 
 
+class AuditedAdminMixin:
+    """An admin's edit is a change like any other: the changed fields are recorded with old and new values."""
+
+    audited_fields: tuple[str, ...] | None = None  # None: every field of the form
+
+    def save_model(self, request, obj, form, change):
+        model = type(obj)
+        fields = [f for f in form.changed_data if self.audited_fields is None or f in self.audited_fields]
+        attnames = {field: model._meta.get_field(field).attname for field in fields}
+        before = {}
+        if change and fields:
+            before = model.objects.filter(pk=obj.pk).values(*attnames.values()).first() or {}
+        super().save_model(request, obj, form, change)
+        if fields:
+            audit_record(
+                actor=request.user,
+                action=f"{model._meta.model_name}.{'updated' if change else 'created'}",
+                target=obj,
+                changes=field_changes(
+                    {field: before.get(attname) for field, attname in attnames.items()},
+                    {field: getattr(obj, attname) for field, attname in attnames.items()},
+                ),
+                reason="admin",
+                request=request,
+            )
+
+
 class ScopedAdminMixin:
     """Admin lists show only what the signed-in user may see (the same querysets as pages and API)."""
 
@@ -23,7 +50,7 @@ class ScopedAdminMixin:
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "email", "role", "school", "is_active", "must_change_password", "last_login"]
     list_filter = ["role", "school", "is_active", "must_change_password"]
     fieldsets = UserAdmin.fieldsets + (
@@ -33,26 +60,7 @@ class PortalUserAdmin(UserAdmin):
         ),
     )
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Portal"), {"fields": ["email", "role", "school"]}),)
-    AUDITED_FIELDS = ("role", "school", "is_active", "is_staff", "is_superuser", "email", "must_change_password")
-
-    def save_model(self, request, obj, form, change):
-        # Who may do what is itself sensitive: role, school and activation changes are recorded.
-        audited = [field for field in form.changed_data if field in self.AUDITED_FIELDS]
-        before = {}
-        if change and audited:
-            before = User.objects.filter(pk=obj.pk).values(*[User._meta.get_field(f).attname for f in audited]).first()
-        super().save_model(request, obj, form, change)
-        if audited:
-            after = {field: getattr(obj, User._meta.get_field(field).attname) for field in audited}
-            before = {field: (before or {}).get(User._meta.get_field(field).attname) for field in audited}
-            audit_record(
-                actor=request.user,
-                action="user.updated" if change else "user.created",
-                target=obj,
-                changes=field_changes(before, after),
-                reason="admin",
-                request=request,
-            )
+    audited_fields = ("role", "school", "is_active", "is_staff", "is_superuser", "email", "must_change_password")
 
 
 @admin.register(School)
@@ -74,30 +82,13 @@ class SemesterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(StudentImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class StudentAdmin(AuditedAdminMixin, StudentImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["student_id", "name_latin", "name_zh", "nationality", "school", "degree_level", "funding", "status"]
     list_filter = ["school", "degree_level", "funding", "status"]
     # Not searchable by passport number: the search term would end up in access logs.
     search_fields = ["student_id", "name_latin", "name_zh"]
     list_select_related = ["school"]
     raw_id_fields = ["user"]
-
-    def save_model(self, request, obj, form, change):
-        # An admin's edit is a change of sensitive data like any other: recorded with the old and new values.
-        before = {}
-        if change:
-            before = Student.objects.filter(pk=obj.pk).values(*form.changed_data).first() or {}
-        super().save_model(request, obj, form, change)
-        after = {field: getattr(obj, Student._meta.get_field(field).attname) for field in form.changed_data}
-        before = {field: before.get(field) for field in form.changed_data}
-        audit_record(
-            actor=request.user,
-            action="student.updated" if change else "student.created",
-            target=obj,
-            changes=field_changes(before, after),
-            reason="admin",
-            request=request,
-        )
 
 
 class ReviewEventInline(admin.TabularInline):

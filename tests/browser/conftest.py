@@ -70,3 +70,14 @@ def base_url(live_server):
 def browser_context_args(browser_context_args):
     # The portal picks its language from Accept-Language until the user chooses one: start every test in English.
     return {**browser_context_args, "locale": "en-GB"}
+
+
+def log_in(page, login: str, password: str) -> None:
+    """Fill the portal's login form (not the language switch, which is also a form with a submit button)."""
+    from django.urls import reverse
+
+    page.goto(reverse("account_login"))
+    form = page.locator(f"main form[action='{reverse('account_login')}']")
+    form.locator("input[name=login]").fill(login)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()

@@ -7,6 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from portal import services
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.factories import StudentFactory
 
@@ -25,14 +26,6 @@ def new_student(school_a):
     )
     services.user_issue_initial_password(user=student.user, passport_number=student.passport_number)
     return student
-
-
-def log_in(page: Page, login: str, password: str) -> None:
-    page.goto(reverse("account_login"))
-    form = page.locator(f"main form[action='{reverse('account_login')}']")
-    form.locator("input[name=login]").fill(login)
-    form.locator("input[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
 
 
 def test_new_student_logs_in_with_passport_key_sets_own_password_and_reads_home_in_chinese(

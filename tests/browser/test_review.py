@@ -8,6 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from portal import services
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.factories import TOTP_SECRET, upload
 
@@ -17,14 +18,6 @@ def pending_visa(student):
     return services.evidence_submit(
         student=student, kind="visa_page", upload=upload("visa.pdf"), uploaded_by=student.user
     )
-
-
-def log_in(page: Page, login: str, password: str) -> None:
-    page.goto(reverse("account_login"))
-    form = page.locator(f"main form[action='{reverse('account_login')}']")
-    form.locator("input[name=login]").fill(login)
-    form.locator("input[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
 
 
 def test_reviewer_rejects_a_scan_and_the_student_reads_the_reason(
