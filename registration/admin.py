@@ -1,1 +1,53 @@
-"""Django admin registrations of the registration app."""
+"""Django admin registrations of the registration app: read-only views; decisions go through the review service."""
+
+from django.contrib import admin
+
+from portal.permissions import student_scope
+from registration.models import ItemDecision, RegistrationForm, RegistrationItem
+
+
+class RegistrationItemInline(admin.TabularInline):
+    model = RegistrationItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "state", "reason", "decided_at", "decided_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegistrationForm)
+class RegistrationFormAdmin(admin.ModelAdmin):
+    list_display = ["student", "semester", "status", "submitted_at", "location", "housing"]
+    list_filter = ["semester", "status", "location", "housing"]
+    search_fields = ["student__student_id", "student__name_latin"]
+    list_select_related = ["student", "semester"]
+    inlines = [RegistrationItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(student_scope(request.user, prefix="student__"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in RegistrationForm._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ItemDecision)
+class ItemDecisionAdmin(admin.ModelAdmin):
+    list_display = ["item", "state", "decided_by", "decided_at"]
+    list_select_related = ["item", "decided_by"]
+    readonly_fields = ["item", "state", "reason", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RegistrationConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'registration'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "registration"

@@ -1,4 +1,145 @@
-"""Models of the registration app; the domain issue (#4 and 8) fills this module.
+"""Semester registration: one online pre-registration form per student and semester, reviewed item by item.
 
 The shared kernel (Student, School, Semester, Evidence and its review) lives in portal.models.
 """
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import AppendOnlyModel, Evidence, Semester, Student, User
+
+
+class FormStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    RETURNED = "returned", _("Returned for corrections")
+    APPROVED = "approved", _("Approved")
+
+
+class TuitionPaymentType(models.TextChoices):
+    # Handbook: GUIDE (tuition step)
+    ONLINE = "online", _("Online payment platform")
+    REMITTANCE = "remittance", _("Bank remittance")
+    OTHER = "other", _("Other (upload the e-receipt)")
+
+
+class Location(models.TextChoices):
+    IN_CHINA = "in_china", _("In China")
+    ABROAD = "abroad", _("Abroad")
+
+
+class Housing(models.TextChoices):
+    ON_CAMPUS = "on_campus", _("On campus")
+    OFF_CAMPUS = "off_campus", _("Off campus")
+
+
+class ItemKind(models.TextChoices):
+    """The parts of the form that staff review one by one (GUIDE steps 1-6)."""
+
+    CONTACTS = "contacts", _("Contacts")
+    PASSPORT = "passport", _("Passport")
+    TUITION = "tuition", _("Tuition")
+    INSURANCE = "insurance", _("Location and insurance")
+    HOUSING = "housing", _("Housing")
+    PERMIT = "permit", _("Visa / residence permit")
+
+
+class ItemState(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RegistrationForm(models.Model):
+    """What the student typed and uploaded for one semester; a draft until submitted, never lost."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="registration_forms")
+    semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="registration_forms")
+    status = models.CharField(_("status"), max_length=20, choices=FormStatus.choices, default=FormStatus.DRAFT)
+    # Step 1: contacts
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Step 2: passport
+    passport_changed = models.BooleanField(_("passport changed"), null=True)
+    new_passport_number = models.CharField(_("new passport number"), max_length=30, blank=True)
+    new_passport_expires_on = models.DateField(_("new passport expiry date"), null=True, blank=True)
+    passport_scan = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Step 3: tuition
+    tuition_payment = models.CharField(
+        _("tuition payment"), max_length=20, choices=TuitionPaymentType.choices, blank=True
+    )
+    tuition_receipt = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Step 4: location and insurance
+    location = models.CharField(_("current location"), max_length=20, choices=Location.choices, blank=True)
+    insurance_number = models.CharField(_("insurance certificate number"), max_length=60, blank=True)
+    insurance_starts_on = models.DateField(_("insurance from"), null=True, blank=True)
+    insurance_ends_on = models.DateField(_("insurance until"), null=True, blank=True)
+    insurance_proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Step 5: housing
+    housing = models.CharField(_("housing"), max_length=20, choices=Housing.choices, blank=True)
+    address = models.CharField(_("off-campus address"), max_length=300, blank=True)
+    housing_proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Step 6: visa / residence permit
+    permit_number = models.CharField(_("residence permit number"), max_length=40, blank=True)
+    permit_expires_on = models.DateField(_("residence permit expiry date"), null=True, blank=True)
+    permit_scan = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Step 7: regulations
+    agreed_at = models.DateTimeField(_("agreed to the regulations"), null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every write, so two people working on one form cannot overwrite each other unnoticed.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("registration form")
+        verbose_name_plural = _("registration forms")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "semester"], name="one_registration_form_per_semester"),
+        ]
+        indexes = [models.Index(fields=["semester", "status"], name="registration_queue_idx")]
+
+    def __str__(self):
+        return f"{self.student.student_id} {self.semester.code} ({self.status})"
+
+    @property
+    def in_china(self) -> bool:
+        return self.location == Location.IN_CHINA
+
+
+class RegistrationItem(models.Model):
+    """One reviewed part of a submitted form, with the latest decision; every decision is kept in ItemDecision."""
+
+    form = models.ForeignKey(RegistrationForm, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("item"), max_length=20, choices=ItemKind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=ItemState.choices, default=ItemState.PENDING)
+    reason = models.TextField(_("reason for rejection"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["form", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "kind"], name="one_item_of_each_kind_per_form"),
+            models.CheckConstraint(condition=~Q(state="rejected") | ~Q(reason=""), name="rejected_item_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.form_id}:{self.kind} {self.state}"
+
+
+class ItemDecision(AppendOnlyModel):
+    """A decision on an item: who, when, what and why; written once."""
+
+    item = models.ForeignKey(RegistrationItem, on_delete=models.PROTECT, related_name="decisions")
+    state = models.CharField(max_length=20, choices=ItemState.choices)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]

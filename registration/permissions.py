@@ -1,0 +1,9 @@
+"""Who may do what with registration forms (the form's visibility follows the student's, portal.permissions)."""
+
+from portal import permissions
+from portal.models import Role
+
+
+def can_review_registration(user) -> bool:
+    # Handbook: People and roles - the International College reviews registration evidence.
+    return permissions.is_admin(user) or (permissions.is_staff_member(user) and user.role == Role.INTERNATIONAL_OFFICE)

@@ -1,0 +1,296 @@
+"""Writes of semester registration: the student's draft, step by step, submission, and item decisions."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import services as portal_services
+from portal.audit import audit_record
+from portal.models import Semester, Student, User
+from portal.services import ConflictError
+from registration import rules
+from registration.models import (
+    FormStatus,
+    Housing,
+    ItemDecision,
+    ItemKind,
+    ItemState,
+    Location,
+    RegistrationForm,
+    RegistrationItem,
+    TuitionPaymentType,
+)
+from registration.permissions import can_review_registration
+
+
+@dataclass(frozen=True)
+class StepUpload:
+    """A file the student attached to a step, with the form field it belongs to."""
+
+    field: str
+    kind: str
+    upload: object
+
+
+def registration_form_for(*, student: Student, semester: Semester) -> RegistrationForm:
+    """The student's form for the semester, created as a draft prefilled with the contacts on record."""
+    form, _created = RegistrationForm.objects.get_or_create(
+        student=student, semester=semester, defaults={"email": student.user.email, "phone": student.phone}
+    )
+    return form
+
+
+def _check_editable(form: RegistrationForm, *, now, expected_version: int | None) -> None:
+    state = rules.preregistration_window_state(
+        opens_at=form.semester.preregistration_opens_at, closes_at=form.semester.preregistration_closes_at, now=now
+    )
+    if state != rules.WindowState.OPEN:
+        raise ValidationError(_("Online pre-registration is not open; the form can only be read."))
+    if form.status in (FormStatus.SUBMITTED, FormStatus.APPROVED):
+        raise ConflictError(_("The form has been submitted and is being reviewed; it cannot be changed now."))
+    if expected_version is not None and form.version != expected_version:
+        raise ConflictError(_("The form was changed in another window; reload it to see the latest version."))
+
+
+def _locked_item_kinds(form: RegistrationForm) -> set[str]:
+    # Approved items stay as they are when a returned form is corrected.
+    return set(form.items.filter(state=ItemState.APPROVED).values_list("kind", flat=True))
+
+
+STEP_ITEM = {
+    "contacts": ItemKind.CONTACTS,
+    "passport": ItemKind.PASSPORT,
+    "tuition": ItemKind.TUITION,
+    "location": ItemKind.INSURANCE,
+    "housing": ItemKind.HOUSING,
+    "permit": ItemKind.PERMIT,
+}
+
+
+def registration_step_save(
+    *,
+    form: RegistrationForm,
+    step: str,
+    data: dict,
+    uploads: list[StepUpload] = (),
+    user: User,
+    now=None,
+    expected_version: int | None = None,
+) -> RegistrationForm:
+    """Save one step of the draft. Invalid input raises ValidationError by field and saves nothing of this step;
+    the other steps stay as they were (a draft is never lost)."""
+    now = now or timezone.now()
+    if form.student.user_id != user.pk:
+        raise PermissionDenied(_("Only the student fills in their registration form."))
+    if step not in STEP_ITEM and step != "agree":
+        raise ValidationError(_("Unknown step."))
+    with transaction.atomic():
+        form = RegistrationForm.objects.select_for_update().select_related("semester", "student__user").get(pk=form.pk)
+        _check_editable(form, now=now, expected_version=expected_version)
+        if step != "agree" and STEP_ITEM[step] in _locked_item_kinds(form):
+            raise ConflictError(_("This part of the form was approved and cannot be changed."))
+        changes = _validated_step(form, step, data, today=timezone.localdate(now))
+        for field, value in changes.items():
+            setattr(form, field, value)
+        for attached in uploads:
+            evidence = portal_services.evidence_submit(
+                student=form.student, kind=attached.kind, upload=attached.upload, uploaded_by=user
+            )
+            setattr(form, attached.field, evidence)
+        form.version += 1
+        form.save()
+    return form
+
+
+def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> dict:
+    """The model fields a step sets, or ValidationError with a plain reason per field."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+    semester = form.semester
+
+    def need(field: str, message: str):
+        value = data.get(field)
+        if value in (None, ""):
+            errors[field] = message
+        return value
+
+    if step == "contacts":
+        values["email"] = need("email", _("Enter the email address the office should write to."))
+        values["phone"] = need("phone", _("Enter a phone number the office can reach you on."))
+    elif step == "passport":
+        changed = data.get("passport_changed")
+        if changed is None:
+            errors["passport_changed"] = _("Say whether your passport has changed.")
+        values["passport_changed"] = changed
+        if changed:
+            values["new_passport_number"] = need("new_passport_number", _("Enter the new passport number."))
+            expires = need("new_passport_expires_on", _("Enter the new passport's expiry date."))
+            if expires:
+                try:
+                    rules.check_document_not_expired(expires_on=expires, today=today)
+                except ValueError as exc:
+                    errors["new_passport_expires_on"] = str(exc)
+            values["new_passport_expires_on"] = expires
+        else:
+            values.update(new_passport_number="", new_passport_expires_on=None)
+    elif step == "tuition":
+        payment = need("tuition_payment", _("Choose how the tuition was paid."))
+        if payment and payment not in TuitionPaymentType.values:
+            errors["tuition_payment"] = _("Choose one of the listed ways of payment.")
+        values["tuition_payment"] = payment
+    elif step == "location":
+        location = need("location", _("Say whether you are in China or abroad."))
+        values["location"] = location
+        if location == Location.IN_CHINA:
+            values["insurance_number"] = need("insurance_number", _("Enter the insurance certificate number."))
+            starts = need("insurance_starts_on", _("Enter the first day of the insurance."))
+            ends = need("insurance_ends_on", _("Enter the last day of the insurance."))
+            if starts and ends:
+                try:
+                    rules.check_insurance_covers_semester(
+                        starts_on=starts,
+                        ends_on=ends,
+                        semester_starts_on=semester.starts_on,
+                        semester_ends_on=semester.ends_on,
+                    )
+                except ValueError as exc:
+                    errors["insurance_ends_on"] = str(exc)
+            values.update(insurance_starts_on=starts, insurance_ends_on=ends)
+    elif step == "housing":
+        housing = need("housing", _("Say whether you live on or off campus."))
+        values["housing"] = housing
+        if housing == Housing.OFF_CAMPUS:
+            values["address"] = need("address", _("Enter the address you live at."))
+    elif step == "permit":
+        values["permit_number"] = need("permit_number", _("Enter the residence permit number."))
+        expires = need("permit_expires_on", _("Enter the residence permit's expiry date."))
+        if expires:
+            try:
+                rules.check_residence_permit(expires_on=expires, today=today, semester_ends_on=semester.ends_on)
+            except ValueError as exc:
+                errors["permit_expires_on"] = str(exc)
+        values["permit_expires_on"] = expires
+    elif step == "agree":
+        if not data.get("agree"):
+            errors["agree"] = _("Read the regulations and tick “I agree” to continue.")
+        values["agreed_at"] = timezone.now()
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def registration_missing(form: RegistrationForm) -> dict[str, str]:
+    """What still stops the form from being submitted, in plain words, by step."""
+    missing = {}
+    if not form.email or not form.phone:
+        missing["contacts"] = _("Confirm your email address and phone number.")
+    if form.passport_changed is None:
+        missing["passport"] = _("Say whether your passport has changed.")
+    elif form.passport_changed and not form.passport_scan_id:
+        missing["passport"] = _("Upload the photo page of the new passport.")
+    if not form.tuition_payment:
+        missing["tuition"] = _("Choose how the tuition was paid.")
+    elif form.tuition_payment == TuitionPaymentType.OTHER and not form.tuition_receipt_id:
+        missing["tuition"] = _("Upload the tuition e-receipt.")
+    if not form.location:
+        missing["location"] = _("Say whether you are in China or abroad.")
+    elif form.in_china and not form.insurance_proof_id:
+        missing["location"] = _("Upload the insurance proof.")
+    if not form.housing:
+        missing["housing"] = _("Say whether you live on or off campus.")
+    elif not form.housing_proof_id:
+        missing["housing"] = _("Upload the accommodation fee e-receipt or your lease.")
+    if form.in_china and not (form.permit_number and form.permit_scan_id):
+        missing["permit"] = _("Enter the residence permit and upload its latest page.")
+    if not form.agreed_at:
+        missing["agree"] = _("Read the regulations and tick “I agree”.")
+    return missing
+
+
+def _item_kinds(form: RegistrationForm) -> list[str]:
+    kinds = [ItemKind.CONTACTS, ItemKind.PASSPORT, ItemKind.TUITION, ItemKind.INSURANCE, ItemKind.HOUSING]
+    if form.in_china:
+        kinds.append(ItemKind.PERMIT)
+    return kinds
+
+
+def registration_submit(*, form: RegistrationForm, user: User, now=None) -> RegistrationForm:
+    """Submit for review: every item waits for a decision, except items already approved in an earlier round."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        form = RegistrationForm.objects.select_for_update().select_related("semester", "student__user").get(pk=form.pk)
+        if form.student.user_id != user.pk:
+            raise PermissionDenied(_("Only the student submits their registration form."))
+        _check_editable(form, now=now, expected_version=None)
+        missing = registration_missing(form)
+        if missing:
+            raise ValidationError(missing)
+        for kind in _item_kinds(form):
+            item, created = RegistrationItem.objects.get_or_create(form=form, kind=kind)
+            if not created and item.state == ItemState.REJECTED:
+                item.state, item.reason = ItemState.PENDING, ""
+                item.save(update_fields=["state", "reason"])
+        form.items.exclude(kind__in=_item_kinds(form)).delete()
+        form.status, form.submitted_at = FormStatus.SUBMITTED, now
+        form.version += 1
+        form.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+        audit_record(actor=user, action="registration.submitted", target=form, student=form.student)
+    return form
+
+
+def registration_item_decide(
+    *, item: RegistrationItem, reviewer: User, approve: bool, reason: str = "", expected_state: str = ItemState.PENDING
+) -> RegistrationItem:
+    """Approve or reject one item. The row lock and the expected state make a second reviewer's decision fail
+    with who decided, instead of overwriting it."""
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Say why this part is rejected, so the student can fix it.")})
+    if not can_review_registration(reviewer):
+        raise PermissionDenied(_("You may not decide on registration forms."))
+    with transaction.atomic():
+        locked = RegistrationItem.objects.select_for_update().select_related("form__student__user").get(pk=item.pk)
+        if locked.state != expected_state:
+            who = locked.decided_by.display_name() if locked.decided_by else _("someone else")
+            raise ConflictError(
+                _("This part was already %(state)s by %(who)s.")
+                % {"state": locked.get_state_display().lower(), "who": who}
+            )
+        locked.state = ItemState.APPROVED if approve else ItemState.REJECTED
+        locked.reason = "" if approve else reason
+        locked.decided_at, locked.decided_by = timezone.now(), reviewer
+        locked.save(update_fields=["state", "reason", "decided_at", "decided_by"])
+        ItemDecision.objects.create(item=locked, state=locked.state, reason=locked.reason, decided_by=reviewer)
+        audit_record(
+            actor=reviewer,
+            action=f"registration.item_{locked.state}",
+            target=locked.form,
+            student=locked.form.student,
+            changes={locked.kind: [expected_state, locked.state]},
+            reason=locked.reason,
+        )
+        _settle_form(locked.form)
+    return locked
+
+
+def _settle_form(form: RegistrationForm) -> None:
+    """Once no item waits: approved if all are, otherwise returned to the student with the reasons."""
+    states = set(form.items.values_list("state", flat=True))
+    if ItemState.PENDING in states:
+        return
+    form.status = FormStatus.APPROVED if states == {ItemState.APPROVED} else FormStatus.RETURNED
+    form.version += 1
+    form.save(update_fields=["status", "version", "updated_at"])
+    portal_services.notify(
+        user=form.student.user,
+        template="registration/email/form_decided",
+        context={
+            "form": form,
+            "approved": form.status == FormStatus.APPROVED,
+            "rejected": list(form.items.filter(state=ItemState.REJECTED)),
+        },
+        url="/",
+    )
