@@ -47,6 +47,8 @@ urlpatterns = [
     path("staff/review/<int:pk>/", staff.review_evidence, name="review_evidence"),
     path("staff/import/", imports.student_import, name="student_import"),
     path("staff/print/", documents.batch_print, name="batch_print"),
+    # Semester registration
+    path("", include("registration.urls")),
     # API
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -47,12 +47,32 @@ def _check_editable(form: RegistrationForm, *, now, expected_version: int | None
     state = rules.preregistration_window_state(
         opens_at=form.semester.preregistration_opens_at, closes_at=form.semester.preregistration_closes_at, now=now
     )
-    if state != rules.WindowState.OPEN:
+    semester = form.semester
+    # GUIDE: a rejected form is corrected and resubmitted; that stays possible after the window closes, up to the
+    # last day to register (registration day + the deferral limit), so a late rejection never strands a student.
+    correcting = (
+        form.status == FormStatus.RETURNED
+        and semester.registration_day is not None
+        and timezone.localdate(now)
+        <= rules.last_day_to_register(
+            registration_day=semester.registration_day, deferral_limit_days=semester.deferral_limit_days
+        )
+    )
+    if state != rules.WindowState.OPEN and not correcting:
         raise ValidationError(_("Online pre-registration is not open; the form can only be read."))
     if form.status in (FormStatus.SUBMITTED, FormStatus.APPROVED):
         raise ConflictError(_("The form has been submitted and is being reviewed; it cannot be changed now."))
     if expected_version is not None and form.version != expected_version:
         raise ConflictError(_("The form was changed in another window; reload it to see the latest version."))
+
+
+def registration_open_for_changes(*, form: RegistrationForm, now=None) -> bool:
+    """Whether the student may change (and submit) the form now: the same rule the writes enforce."""
+    try:
+        _check_editable(form, now=now or timezone.now(), expected_version=None)
+    except (ValidationError, ConflictError):
+        return False
+    return True
 
 
 def _locked_item_kinds(form: RegistrationForm) -> set[str]:
@@ -131,8 +151,10 @@ def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> 
             if expires:
                 try:
                     rules.check_document_not_expired(expires_on=expires, today=today)
-                except ValueError as exc:
-                    errors["new_passport_expires_on"] = str(exc)
+                except ValueError:
+                    errors["new_passport_expires_on"] = _("This expiry date (%(date)s) is in the past.") % {
+                        "date": expires
+                    }
             values["new_passport_expires_on"] = expires
         else:
             values.update(new_passport_number="", new_passport_expires_on=None)
@@ -156,22 +178,29 @@ def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> 
                         semester_starts_on=semester.starts_on,
                         semester_ends_on=semester.ends_on,
                     )
-                except ValueError as exc:
-                    errors["insurance_ends_on"] = str(exc)
+                except ValueError:
+                    errors["insurance_ends_on"] = _(
+                        "The insurance must cover the whole semester, from %(start)s to %(end)s."
+                    ) % {"start": semester.starts_on, "end": semester.ends_on}
             values.update(insurance_starts_on=starts, insurance_ends_on=ends)
+        else:
+            # Abroad: no insurance step; answers from an earlier choice must not be reviewed as if they applied.
+            values.update(insurance_number="", insurance_starts_on=None, insurance_ends_on=None, insurance_proof=None)
     elif step == "housing":
         housing = need("housing", _("Say whether you live on or off campus."))
         values["housing"] = housing
         if housing == Housing.OFF_CAMPUS:
             values["address"] = need("address", _("Enter the address you live at."))
+        else:
+            values["address"] = ""
     elif step == "permit":
         values["permit_number"] = need("permit_number", _("Enter the residence permit number."))
         expires = need("permit_expires_on", _("Enter the residence permit's expiry date."))
         if expires:
             try:
                 rules.check_residence_permit(expires_on=expires, today=today, semester_ends_on=semester.ends_on)
-            except ValueError as exc:
-                errors["permit_expires_on"] = str(exc)
+            except ValueError:
+                errors["permit_expires_on"] = _("This expiry date (%(date)s) is in the past.") % {"date": expires}
         values["permit_expires_on"] = expires
     elif step == "agree":
         if not data.get("agree"):

@@ -5,9 +5,12 @@ Students get 404 for what is not theirs (they do not learn it exists); staff get
 office and 403 for a visible action their role may not take.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from portal import services
 from portal.models import DocumentStatus, EvidenceKind, GeneratedDocument, Role
@@ -83,6 +86,15 @@ MATRIX = {
     "mfa_view_recovery_codes": {"GET": login_required(404), "POST": login_required(405)},
     "mfa_generate_recovery_codes": {"GET": login_required(302), "POST": login_required(302)},
     "mfa_download_recovery_codes": {"GET": login_required(404), "POST": login_required(404)},
+    "registration_overview": {"GET": students_only(), "POST": expect(405)},
+    "registration_step": {"GET": students_only(), "POST": students_only(400)},
+    "registration_submit": {"GET": expect(405), "POST": students_only(302)},
+    "registration_queue": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
+    "registration_review": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "registration_approve_all": {"GET": expect(405), "POST": staff_only(403, office=302, admin=302)},
     "inbox": {"GET": login_required(200), "POST": expect(405)},
     "notification_detail": {"GET": owner_only(), "POST": expect(405)},
     "evidence_file": {
@@ -190,12 +202,23 @@ def world(db, school_a, school_b):
         owner=a1.user, kind="enrolment_certificate", title="Certificate", status=DocumentStatus.DONE
     )
     document.file.save("certificate.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    # Semester registration: a window open now, and a1's form submitted for review.
+    from registration.services import registration_form_for, registration_submit
+    from tests.factories import SemesterFactory
+    from tests.registration.test_services import fill
+
+    today = timezone.localdate()
+    semester = SemesterFactory(starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=120))
+    registration = registration_submit(
+        form=fill(registration_form_for(student=a1, semester=semester), a1.user), user=a1.user
+    )
     objects = {
         "student": a1,
         "pending": pending,
         "rejected": rejected,
         "notification": notification,
         "document": document,
+        "registration": registration,
     }
     return people, objects
 
@@ -208,6 +231,10 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["notification"].pk})
     if name in ("document_detail", "document_status", "document_download", "api_document_detail"):
         return reverse(name, kwargs={"pk": objects["document"].pk})
+    if name in ("registration_review", "registration_approve_all"):
+        return reverse(name, kwargs={"pk": objects["registration"].pk})
+    if name == "registration_step":
+        return reverse(name, kwargs={"step": "contacts"})
     if name == "account_reset_password_from_key":
         return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
     if "student_id" in keys:
@@ -257,6 +284,7 @@ def admin_url(name, pattern, world_objects, people):
         "portal_evidence": world_objects["pending"].pk,
         "portal_notification": world_objects["notification"].pk,
         "portal_generateddocument": world_objects["document"].pk,
+        "registration_registrationform": world_objects["registration"].pk,
     }
     if model not in objects:
         return reverse(name, kwargs={"object_id": "999999"})

@@ -47,7 +47,13 @@ def test_every_route_waits_for_the_initial_password_to_be_changed(name, newcomer
         url = admin_url(
             name,
             pattern,
-            {"student": newcomer, "pending": newcomer, "notification": newcomer, "document": newcomer},
+            {
+                "student": newcomer,
+                "pending": newcomer,
+                "notification": newcomer,
+                "document": newcomer,
+                "registration": newcomer,
+            },
             {"a1": newcomer.user},
         )
         if url is None:

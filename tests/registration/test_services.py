@@ -258,3 +258,30 @@ def test_a_past_permit_expiry_is_refused(form, student):
             data={"permit_number": "E1", "permit_expires_on": date(2020, 1, 1)},
         )
     assert "permit_expires_on" in error.value.message_dict
+
+
+def test_a_returned_form_can_be_corrected_after_the_window_until_the_last_day_to_register(
+    form, student, office_staff, semester
+):
+    form = services.registration_submit(form=fill(form, student.user), user=student.user)
+    for item in form.items.exclude(kind=ItemKind.CONTACTS):
+        services.registration_item_decide(item=item, reviewer=office_staff, approve=True)
+    services.registration_item_decide(
+        item=form.items.get(kind=ItemKind.CONTACTS), reviewer=office_staff, approve=False, reason="Wrong phone"
+    )
+    semester.preregistration_opens_at = timezone.now() - timedelta(days=10)
+    semester.preregistration_closes_at = timezone.now() - timedelta(days=1)
+    semester.registration_day = timezone.localdate()
+    semester.save()
+    form.refresh_from_db()
+    contacts = {"email": "amina@example.org", "phone": "+86 139 1111 1111"}
+    services.registration_step_save(form=form, step="contacts", data=contacts, user=student.user)
+    late = timezone.now() + timedelta(days=15)
+    with pytest.raises(ValidationError, match="not open"):
+        services.registration_step_save(form=form, step="contacts", data=contacts, user=student.user, now=late)
+
+
+def test_choosing_abroad_clears_the_insurance_answers(form, student):
+    form = fill(form, student.user)
+    form = services.registration_step_save(form=form, step="location", data={"location": "abroad"}, user=student.user)
+    assert (form.insurance_number, form.insurance_proof_id) == ("", None)
