@@ -286,3 +286,36 @@ def test_approve_all_is_post_only_and_refused_to_staff_who_do_not_review(
     assert client_for(office_staff).get(url).status_code == 405
     assert client_for(finance_staff).post(url, {"version": amina_form.version}).status_code == 403
     assert not amina_form.items.exclude(state=ItemState.PENDING).exists()
+
+
+def test_a_common_reason_reaches_a_chinese_speaking_student_in_chinese(
+    client_for, student, office_staff, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registration import services as registration_services
+    from registration.models import ItemKind
+    from tests.factories import SemesterFactory
+    from tests.registration.test_services import fill
+
+    student.user.language = "zh-hans"
+    student.user.save(update_fields=["language"])
+    today = timezone.localdate()
+    semester = SemesterFactory(starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=120))
+    form = registration_services.registration_submit(
+        form=fill(registration_services.registration_form_for(student=student, semester=semester), student.user),
+        user=student.user,
+    )
+    for item in form.items.exclude(kind=ItemKind.INSURANCE):
+        registration_services.registration_item_decide(item=item, reviewer=office_staff, approve=True)
+    registration_services.registration_item_decide(
+        item=form.items.get(kind=ItemKind.INSURANCE),
+        reviewer=office_staff,
+        approve=False,
+        reason="The insurance does not cover the whole semester.",
+    )
+    body = student.user.notifications.latest("created_at").body
+    assert "The insurance does not cover" not in body
+    assert "保险" in body
