@@ -232,7 +232,9 @@ def registration_missing(form: RegistrationForm) -> dict[str, str]:
         missing["housing"] = _("Say whether you live on or off campus.")
     elif not form.housing_proof_id:
         missing["housing"] = _("Upload the accommodation fee e-receipt or your lease.")
-    if form.in_china and not (form.permit_number and form.permit_scan_id):
+    if not form.location:
+        missing["permit"] = _("Answer step 4 first: whether you are in China or abroad.")
+    elif form.in_china and not (form.permit_number and form.permit_scan_id):
         missing["permit"] = _("Enter the residence permit and upload its latest page.")
     if not form.agreed_at:
         missing["agree"] = _("Read the regulations and tick “I agree”.")
