@@ -256,7 +256,15 @@ def enrolment_certificate_batch(document: GeneratedDocument, progress: Progress)
     return f"enrolment-certificates-{document.pk}.pdf", PDF, output.getvalue()
 
 
+def visa_extension_letter(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    # Imported here: registration.documents builds on this module (render_pdf), so a top-level import would cycle.
+    from registration.documents import visa_extension_letter as build
+
+    return build(document, progress)
+
+
 DOCUMENT_BUILDERS: dict[str, Callable[[GeneratedDocument, Progress], tuple[str, str, bytes]]] = {
     "enrolment_certificate": enrolment_certificate,
     "enrolment_certificate_batch": enrolment_certificate_batch,
+    "visa_extension_letter": visa_extension_letter,
 }

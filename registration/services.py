@@ -325,3 +325,39 @@ def _settle_form(form: RegistrationForm) -> None:
         },
         url="/",
     )
+
+
+def visa_letter_available(form: RegistrationForm) -> bool:
+    """GUIDE: once everything is approved and the student is in China, the visa-extension letter can be had."""
+    return form.status == FormStatus.APPROVED and form.in_china
+
+
+def visa_letter_request(*, form: RegistrationForm, user: User, language: str):
+    """The student's visa-extension letter for this form: the one already made, or a new one queued."""
+    from portal.models import DocumentStatus, GeneratedDocument
+
+    if form.student.user_id != user.pk:
+        raise PermissionDenied(_("Only the student can ask for their own letter."))
+    if not visa_letter_available(form):
+        raise ValidationError(
+            _("The letter is available once every part of the form is approved and you are in China.")
+        )
+    existing = (
+        GeneratedDocument.objects.filter(
+            owner=user, kind="visa_extension_letter", parameters__form_id=form.pk, language=language
+        )
+        .exclude(status=DocumentStatus.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    document = portal_services.generated_document_request(
+        owner=user,
+        kind="visa_extension_letter",
+        title=_("Visa-extension letter (%(semester)s)") % {"semester": form.semester.localized_name(language)},
+        parameters={"form_id": form.pk},
+        language=language,
+    )
+    audit_record(actor=user, action="registration.visa_letter_requested", target=form, student=form.student)
+    return document

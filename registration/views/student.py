@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.decorators import student_required
@@ -134,6 +134,7 @@ def registration_overview(request):
         "steps": steps,
         "editable": editable,
         "can_submit": can_submit,
+        "visa_letter_available": registration is not None and services.visa_letter_available(registration),
     }
     return render(request, "registration/student/overview.html", context)
 
@@ -234,3 +235,22 @@ def registration_submit(request):
             request, _("Your registration form was submitted. You will get a message when it has been reviewed.")
         )
     return redirect("registration_overview")
+
+
+@require_POST
+@student_required
+def registration_visa_letter(request):
+    semester = _registration_semester(timezone.now())
+    registration = (
+        RegistrationForm.objects.filter(student=request.user.student, semester=semester).first() if semester else None
+    )
+    if registration is None:
+        messages.error(request, _("There is no approved registration form for this semester."))
+        return redirect("registration_overview")
+    try:
+        document = services.visa_letter_request(form=registration, user=request.user, language=get_language())
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("registration_overview")
+    return redirect("document_detail", pk=document.pk)

@@ -89,6 +89,8 @@ MATRIX = {
     "registration_overview": {"GET": students_only(), "POST": expect(405)},
     "registration_step": {"GET": students_only(), "POST": students_only(400)},
     "registration_submit": {"GET": expect(405), "POST": students_only(302)},
+    # a1's form is submitted, not approved: the letter is refused with a message (302 back to the overview).
+    "registration_visa_letter": {"GET": expect(405), "POST": students_only(302)},
     "registration_queue": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
     "registration_review": {
         "GET": staff_only(403, office=200, admin=200),
