@@ -91,14 +91,19 @@ class StudentAdmin(AuditedAdminMixin, StudentImportAdminMixin, ScopedAdminMixin,
     raw_id_fields = ["user"]
 
 
-class ReviewEventInline(admin.TabularInline):
-    model = ReviewEvent
+class ReadOnlyInline(admin.TabularInline):
+    """History shown beside its record: decisions are made through services, never typed into the admin."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["from_state", "to_state", "actor", "at", "reason"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ReviewEventInline(ReadOnlyInline):
+    model = ReviewEvent
+    readonly_fields = ["from_state", "to_state", "actor", "at", "reason"]
 
 
 @admin.register(Evidence)

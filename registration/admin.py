@@ -2,18 +2,14 @@
 
 from django.contrib import admin
 
+from portal.admin import ReadOnlyInline
 from portal.permissions import student_scope
 from registration.models import ItemDecision, RegistrationForm, RegistrationItem
 
 
-class RegistrationItemInline(admin.TabularInline):
+class RegistrationItemInline(ReadOnlyInline):
     model = RegistrationItem
-    extra = 0
-    can_delete = False
     readonly_fields = ["kind", "state", "reason", "decided_at", "decided_by"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegistrationForm)
