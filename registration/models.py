@@ -143,3 +143,186 @@ class ItemDecision(AppendOnlyModel):
 
     class Meta:
         ordering = ["decided_at", "id"]
+
+
+class FormSubmission(AppendOnlyModel):
+    """What the form said each time it was submitted, so a reviewer sees what changed since the last round."""
+
+    form = models.ForeignKey(RegistrationForm, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["form", "number"]
+        constraints = [models.UniqueConstraint(fields=["form", "number"], name="one_snapshot_per_submission")]
+
+
+class SemesterRegistration(models.Model):
+    """The stamp: the student was registered for the semester at the onsite desk (NOTICE; Academic Rules 10)."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="semester_registrations")
+    semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="registrations")
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Registered after the registration day without leave covering the day: allowed within the limit, but noted.
+    late_without_leave = models.BooleanField(_("late without leave"), default=False)
+    leave = models.ForeignKey(
+        "RegistrationLeave", on_delete=models.PROTECT, null=True, blank=True, related_name="registrations"
+    )
+    # What the desk checked, as shown to the staff member when they stamped (passport number, permit expiry).
+    checked = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-registered_at"]
+        verbose_name = _("semester registration")
+        verbose_name_plural = _("semester registrations")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "semester"], name="registered_once_per_semester"),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} registered for {self.semester.code}"
+
+
+class LeaveState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled by the student")
+
+
+class RegistrationLeave(models.Model):
+    """Leave of registration (deferred registration): the student cannot come on the day (Academic Rules 7, 10)."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="registration_leaves")
+    semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="registration_leaves")
+    reason = models.TextField(_("reason"))
+    expected_on = models.DateField(_("expected registration date"))
+    proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    state = models.CharField(_("state"), max_length=20, choices=LeaveState.choices, default=LeaveState.PENDING)
+    # Staff may approve a shorter leave than asked; the approved date is what extends the last day to register.
+    approved_until = models.DateField(_("approved until"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("leave of registration")
+        verbose_name_plural = _("leaves of registration")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "semester"],
+                condition=Q(state__in=["pending", "approved"]),
+                name="one_open_registration_leave",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(approved_until__isnull=False), name="approved_leave_has_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(decision_reason=""), name="rejected_leave_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} leave {self.semester.code} ({self.state})"
+
+
+class LeaveDecision(AppendOnlyModel):
+    """Every state change of a leave of registration: who, when, what and why."""
+
+    leave = models.ForeignKey(RegistrationLeave, on_delete=models.PROTECT, related_name="decisions")
+    state = models.CharField(max_length=20, choices=LeaveState.choices)
+    approved_until = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+
+class ListingKind(models.TextChoices):
+    # Handbook: Current Student Registration; New Student Registration 3
+    TO_BE_WITHDRAWN = "to_be_withdrawn", _("To be withdrawn")
+    ADMISSION_FORFEITED = "admission_forfeited", _("Admission forfeited")
+
+
+class ListingOutcome(models.TextChoices):
+    OPEN = "open", _("Waiting for a decision")
+    CONFIRMED = "confirmed", _("Confirmed (status cancelled)")
+    KEPT = "kept", _("Kept (not withdrawn)")
+
+
+class TwoWeekListing(models.Model):
+    """A student not registered within two weeks of the deadline without approved leave; staff decide, nothing is
+    deleted."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="two_week_listings")
+    semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="two_week_listings")
+    kind = models.CharField(_("list"), max_length=30, choices=ListingKind.choices)
+    registration_day = models.DateField(_("registration day"))
+    last_day_to_register = models.DateField(_("last day to register"))
+    listed_on = models.DateField(_("listed on"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ListingOutcome.choices, default=ListingOutcome.OPEN)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["listed_on", "student__student_id"]
+        verbose_name = _("two-week listing")
+        verbose_name_plural = _("two-week listings")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "semester"], name="listed_once_per_semester"),
+            models.CheckConstraint(
+                condition=~Q(outcome="kept") | ~Q(decision_reason=""), name="kept_listing_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} {self.kind} {self.semester.code}"
+
+
+class RegistrationReminder(models.Model):
+    """One reminder to register, per student, semester and lead time: the constraint makes a second run send none."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="registration_reminders")
+    semester = models.ForeignKey(Semester, on_delete=models.CASCADE, related_name="+")
+    lead_days = models.PositiveSmallIntegerField()
+    deadline = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "semester", "deadline", "lead_days"], name="one_registration_reminder_per_lead"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} reminded {self.lead_days} days before {self.deadline}"
+
+
+class ScholarshipStatement(models.Model):
+    """The scholarship registration statement, signed once per academic year by CSC and Confucius Institute
+    scholarship students (HANDBOOK Current Student Registration)."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="scholarship_statements")
+    academic_year = models.CharField(_("academic year"), max_length=9, help_text=_("For example 2026-2027"))
+    signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+    form = models.ForeignKey(RegistrationForm, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    statement_version = models.CharField(max_length=20, default="1")
+
+    class Meta:
+        verbose_name = _("scholarship registration statement")
+        verbose_name_plural = _("scholarship registration statements")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "academic_year"], name="one_scholarship_statement_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} statement {self.academic_year}"
