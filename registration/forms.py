@@ -190,8 +190,20 @@ class AgreeForm(StepForm):
     )
 
     def __init__(self, *args, registration: RegistrationForm, **kwargs):
+        from registration.services import scholarship_statement_due
+
         super().__init__(*args, registration=registration, **kwargs)
         self.fields["agree"].initial = registration.agreed_at is not None
+        # Handbook: Current Student Registration — scholarship students sign once per academic year.
+        if scholarship_statement_due(registration):
+            self.fields["sign_statement"] = forms.BooleanField(
+                label=_(
+                    "I sign the registration statement for scholarship students for this academic year: I will "
+                    "study and live by the university's regulations and the terms of my scholarship, and I know "
+                    "the scholarship is suspended or withdrawn when I do not."
+                ),
+                required=False,
+            )
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {

@@ -46,6 +46,17 @@ class ItemKind(models.TextChoices):
     PERMIT = "permit", _("Visa / residence permit")
 
 
+# The form fields each reviewed item covers: what a reviewer compares between two submissions.
+ITEM_FIELDS = {
+    ItemKind.CONTACTS: ("email", "phone"),
+    ItemKind.PASSPORT: ("passport_changed", "new_passport_number", "new_passport_expires_on", "passport_scan"),
+    ItemKind.TUITION: ("tuition_payment", "tuition_receipt"),
+    ItemKind.INSURANCE: ("location", "insurance_number", "insurance_starts_on", "insurance_ends_on", "insurance_proof"),
+    ItemKind.HOUSING: ("housing", "address", "housing_proof"),
+    ItemKind.PERMIT: ("permit_number", "permit_expires_on", "permit_scan"),
+}
+
+
 class ItemState(models.TextChoices):
     PENDING = "pending", _("Waiting for review")
     APPROVED = "approved", _("Approved")

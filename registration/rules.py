@@ -18,6 +18,10 @@ DEFAULT_REMINDER_LEAD_DAYS = (3, 0)
 PERMIT_EXTENSION_LEAD_DAYS = 30
 
 
+# Handbook: Current Student Registration (Chinese Government and Confucius Institute scholarships).
+SCHOLARSHIP_FUNDINGS_SIGNING_STATEMENT = frozenset({"csc", "confucius"})
+
+
 class WindowState(StrEnum):
     NOT_SCHEDULED = "not_scheduled"
     NOT_YET_OPEN = "not_yet_open"
@@ -206,3 +210,17 @@ def registration_reminder_due(
     # reminder per lead time (a model constraint) keeps a second run from sending it twice.
     reached = [lead for lead in lead_days if deadline - timedelta(days=lead) <= today]
     return min(reached) if reached else None
+
+
+def academic_year_of(semester_code: str) -> str:
+    """HANDBOOK Academic Rules 10: a semester code "2026-2027-2" belongs to the academic year "2026-2027"."""
+    parts = semester_code.split("-")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()) or int(parts[1]) != int(parts[0]) + 1:
+        raise ValueError(f"{semester_code!r} does not start with an academic year such as 2026-2027.")
+    return f"{parts[0]}-{parts[1]}"
+
+
+def scholarship_statement_required(*, funding: str, signed_years: set[str], academic_year: str) -> bool:
+    """HANDBOOK Current Student Registration: CSC and Confucius Institute scholarship students sign the scholarship
+    registration statement once per academic year."""
+    return funding in SCHOLARSHIP_FUNDINGS_SIGNING_STATEMENT and academic_year not in signed_years

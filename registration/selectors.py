@@ -4,13 +4,22 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.models import Semester
 from portal.permissions import student_scope
-from registration.models import FormStatus, ItemDecision, ItemState, RegistrationForm, RegistrationItem
+from registration.models import ITEM_FIELDS, FormStatus, ItemDecision, ItemState, RegistrationForm, RegistrationItem
 from registration.permissions import can_review_registration
 
 EVIDENCE_FIELDS = ("passport_scan", "tuition_receipt", "insurance_proof", "housing_proof", "permit_scan")
+# The file fields' own names are not worded for people; these are.
+FILE_LABELS = {
+    "passport_scan": gettext_lazy("Passport photo page"),
+    "tuition_receipt": gettext_lazy("Tuition e-receipt"),
+    "insurance_proof": gettext_lazy("Insurance proof"),
+    "housing_proof": gettext_lazy("Accommodation receipt or lease"),
+    "permit_scan": gettext_lazy("Visa / residence permit page"),
+}
 
 
 def _visible_forms(*, user) -> QuerySet[RegistrationForm]:
@@ -59,6 +68,41 @@ def registration_queue(*, user, filters: dict | None = None) -> QuerySet[Registr
         )
         .order_by("submitted_at", "pk")
     )
+
+
+def registration_changes_since_last_submission(*, form: RegistrationForm) -> dict[str, list[dict]]:
+    """Per item kind, the fields whose submitted value differs between the last two submissions (GUIDE: a
+    resubmitted form is reviewed for what the student corrected). Empty after a first submission."""
+    latest_two = list(form.submissions.order_by("-number")[:2])
+    if len(latest_two) < 2:
+        return {}
+    current, previous = latest_two[0].snapshot, latest_two[1].snapshot
+    changes: dict[str, list[dict]] = {}
+    for kind, fields in ITEM_FIELDS.items():
+        for field in fields:
+            before, after = previous.get(field), current.get(field)
+            if before == after:
+                continue
+            changes.setdefault(kind, []).append(
+                {
+                    "field": field,
+                    "label": FILE_LABELS.get(field) or RegistrationForm._meta.get_field(field).verbose_name,
+                    "before": _shown(before),
+                    "after": _shown(after),
+                    "is_file": field in EVIDENCE_FIELDS,
+                }
+            )
+    return changes
+
+
+def _shown(value) -> str:
+    if isinstance(value, dict):
+        return value.get("name", "")
+    if value is True:
+        return gettext("Yes")
+    if value is False:
+        return gettext("No")
+    return "" if value is None else str(value)
 
 
 def registration_counts_semester(*, today: date | None = None) -> Semester | None:

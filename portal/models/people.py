@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,7 +49,18 @@ class SemesterQuerySet(models.QuerySet):
 
 
 class Semester(models.Model):
-    code = models.SlugField(_("code"), max_length=20, unique=True, help_text=_("For example 2026-2027-2"))
+    # The academic year leads the code: yearly rules (tuition, the scholarship statement) read it from there.
+    code = models.SlugField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        help_text=_("For example 2026-2027-2"),
+        validators=[
+            RegexValidator(
+                r"^(\d{4})-(\d{4})-\d+$", _("Start with the academic year and end with the term: 2026-2027-2.")
+            )
+        ],
+    )
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     starts_on = models.DateField(_("first day"))

@@ -14,6 +14,7 @@ from registration.services.online_form import (  # noqa: F401
     registration_open_for_changes,
     registration_step_save,
     registration_submit,
+    scholarship_statement_due,
     visa_letter_available,
     visa_letter_request,
 )

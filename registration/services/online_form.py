@@ -13,7 +13,9 @@ from portal.models import Semester, Student, User
 from portal.services import ConflictError
 from registration import rules
 from registration.models import (
+    ITEM_FIELDS,
     FormStatus,
+    FormSubmission,
     Housing,
     ItemDecision,
     ItemKind,
@@ -21,6 +23,7 @@ from registration.models import (
     Location,
     RegistrationForm,
     RegistrationItem,
+    ScholarshipStatement,
     TuitionPaymentType,
 )
 from registration.permissions import can_review_registration
@@ -113,6 +116,20 @@ def registration_step_save(
         if step != "agree" and STEP_ITEM[step] in _locked_item_kinds(form):
             raise ConflictError(_("This part of the form was approved and cannot be changed."))
         changes = _validated_step(form, step, data, today=timezone.localdate(now))
+        if step == "agree" and scholarship_statement_due(form):
+            if not data.get("sign_statement"):
+                raise ValidationError(
+                    {"sign_statement": _("Read the scholarship registration statement and tick to sign it.")}
+                )
+            # Handbook: Current Student Registration — signed once per academic year, kept with the form it came in.
+            ScholarshipStatement.objects.get_or_create(
+                student=form.student,
+                academic_year=rules.academic_year_of(form.semester.code),
+                defaults={"form": form, "signed_at": now},
+            )
+            audit_record(
+                actor=user, action="registration.scholarship_statement_signed", target=form, student=form.student
+            )
         for field, value in changes.items():
             setattr(form, field, value)
         for attached in uploads:
@@ -238,7 +255,40 @@ def registration_missing(form: RegistrationForm) -> dict[str, str]:
         missing["permit"] = _("Enter the residence permit and upload its latest page.")
     if not form.agreed_at:
         missing["agree"] = _("Read the regulations and tick “I agree”.")
+    elif scholarship_statement_due(form):
+        missing["agree"] = _("Sign the scholarship registration statement for this academic year.")
     return missing
+
+
+def scholarship_statement_due(form: RegistrationForm) -> bool:
+    """Whether this student still has to sign this academic year's scholarship registration statement."""
+    academic_year = rules.academic_year_of(form.semester.code)
+    signed = (
+        set(
+            ScholarshipStatement.objects.filter(student=form.student, academic_year=academic_year).values_list(
+                "academic_year", flat=True
+            )
+        )
+        if form.student.funding in rules.SCHOLARSHIP_FUNDINGS_SIGNING_STATEMENT
+        else set()
+    )
+    return rules.scholarship_statement_required(
+        funding=form.student.funding, signed_years=signed, academic_year=academic_year
+    )
+
+
+def _snapshot(form: RegistrationForm) -> dict:
+    """The reviewed fields as submitted; files as their id and original name, dates as ISO text."""
+    snapshot = {}
+    for fields in ITEM_FIELDS.values():
+        for field in fields:
+            value = getattr(form, field)
+            if hasattr(value, "original_name"):
+                value = {"evidence": value.pk, "name": value.original_name}
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            snapshot[field] = value
+    return snapshot
 
 
 def _item_kinds(form: RegistrationForm) -> list[str]:
@@ -266,6 +316,9 @@ def registration_submit(*, form: RegistrationForm, user: User, now=None) -> Regi
                 item.save(update_fields=["state", "reason"])
         form.items.exclude(kind__in=_item_kinds(form)).delete()
         form.status, form.submitted_at = FormStatus.SUBMITTED, now
+        FormSubmission.objects.create(
+            form=form, number=form.submissions.count() + 1, submitted_at=now, snapshot=_snapshot(form)
+        )
         form.version += 1
         form.save(update_fields=["status", "submitted_at", "version", "updated_at"])
         audit_record(actor=user, action="registration.submitted", target=form, student=form.student)

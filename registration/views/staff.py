@@ -210,6 +210,7 @@ def registration_review(request, pk):
                 messages.success(request, _("%(item)s: decision recorded.") % {"item": item.get_kind_display()})
                 return redirect("registration_review", pk=form.pk)
     rows = _item_rows(form, request.user)
+    changes = selectors.registration_changes_since_last_submission(form=form)
     items = []
     for item in form.items.all():
         is_posted = posted is not None and posted.data.get("kind") == item.kind
@@ -224,6 +225,7 @@ def registration_review(request, pk):
                 "evidence": getattr(form, ITEM_EVIDENCE[item.kind]) if item.kind in ITEM_EVIDENCE else None,
                 "decision_form": decision_form,
                 "decisions": item.decisions.all(),
+                "changes": changes.get(item.kind, []),
             }
         )
     return render(
@@ -235,6 +237,7 @@ def registration_review(request, pk):
             "passport_number": permissions.identity_number_for(request.user, form.student.passport_number),
             "items": items,
             "pending_count": sum(1 for entry in items if entry["item"].state == ItemState.PENDING),
+            "resubmitted": form.submissions.count() > 1,
         },
         status=400 if posted is not None else 200,
     )
