@@ -1,0 +1,16 @@
+"""Writes of the fees app, one module per part of the workflow; import them from here.
+
+- ledger: charges (billing from the fee schedules), payments, credits, reversals;
+- remittance: the student's remittance confirmation and finance's decision on it;
+- receipts: numbered receipts and their PDFs;
+- refunds: refund requests, finance's decision and the payout.
+"""
+
+from fees.services.ledger import (  # noqa: F401
+    charge_add,
+    credit_add,
+    entry_reverse,
+    payment_record,
+)
+from fees.services.receipts import receipt_issue  # noqa: F401
+from fees.services.remittance import remittance_confirm, remittance_file, remittance_reject  # noqa: F401
