@@ -7,3 +7,8 @@ from portal.models import Role
 def can_review_registration(user) -> bool:
     # Handbook: People and roles - the International College reviews registration evidence.
     return permissions.is_admin(user) or (permissions.is_staff_member(user) and user.role == Role.INTERNATIONAL_OFFICE)
+
+
+def can_register_at_desk(user) -> bool:
+    # Handbook: NOTICE (onsite registration) - the International College's desk stamps the student ID book.
+    return can_review_registration(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registration.views import staff, student
+from registration.views import desk, staff, student
 
 urlpatterns = [
     path("registration/", student.registration_overview, name="registration_overview"),
@@ -8,6 +8,25 @@ urlpatterns = [
     path("registration/submit/", student.registration_submit, name="registration_submit"),
     path("registration/visa-letter/", student.registration_visa_letter, name="registration_visa_letter"),
     path("staff/registration/", staff.registration_queue, name="registration_queue"),
+    path("staff/registration/desk/", desk.registration_desk, name="registration_desk"),
+    path("staff/registration/desk/register/", desk.registration_desk_register, name="registration_desk_register"),
     path("staff/registration/<int:pk>/", staff.registration_review, name="registration_review"),
     path("staff/registration/<int:pk>/approve/", staff.registration_approve_all, name="registration_approve_all"),
+]
+
+# Deferred registration: leave of registration and the two-week list (registration.views.deferral).
+from registration.views import deferral  # noqa: E402
+
+urlpatterns += [
+    path("registration/leave/", deferral.registration_leave, name="registration_leave"),
+    path("registration/leave/<int:pk>/", deferral.registration_leave_detail, name="registration_leave_detail"),
+    path("registration/leave/<int:pk>/cancel/", deferral.registration_leave_cancel, name="registration_leave_cancel"),
+    path("staff/registration/leaves/", deferral.registration_leave_queue, name="registration_leave_queue"),
+    path("staff/registration/leaves/<int:pk>/", deferral.registration_leave_review, name="registration_leave_review"),
+    path("staff/registration/two-week-list/", deferral.registration_two_week_list, name="registration_two_week_list"),
+    path(
+        "staff/registration/two-week-list/<int:pk>/",
+        deferral.registration_listing_decide,
+        name="registration_listing_decide",
+    ),
 ]

@@ -5,6 +5,22 @@
 - deferral: leave of registration, the two-week list and the reminders to register.
 """
 
+from registration.services.deferral import (  # noqa: F401
+    registration_leave_apply,
+    registration_leave_approve,
+    registration_leave_cancel,
+    registration_leave_reject,
+    registration_reminders_send,
+    semester_academic_year,
+    two_week_list_refresh,
+    two_week_listing_decide,
+)
+from registration.services.desk import (  # noqa: F401
+    DeskView,
+    desk_semester,
+    desk_view,
+    semester_register_at_desk,
+)
 from registration.services.online_form import (  # noqa: F401
     STEP_ITEM,
     StepUpload,
