@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -260,6 +261,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-work": {"task": "portal.tasks.requeue_stalled_work", "schedule": 5 * 60},
     "purge-expired-evidence": {"task": "portal.tasks.evidence_purge_expired", "schedule": 24 * 60 * 60},
+    # Deferred registration (registration.tasks), both idempotent: the list just after midnight so it shows the new
+    # day's listings, the reminders in the morning (local time) so nobody is emailed at night.
+    "registration-two-week-lists": {
+        "task": "registration.tasks.two_week_lists_refresh",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "registration-reminders": {
+        "task": "registration.tasks.registration_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # REST API: authenticated by default, session and token authentication, one error shape.

@@ -215,3 +215,96 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "permit": PermitForm,
     "agree": AgreeForm,
 }
+
+
+# --- Deferred registration: leave of registration and the two-week list ------------------------------------------
+
+# Imported here rather than at the top so this section stays a self-contained append to a shared module.
+from portal.models import School, Semester  # noqa: E402
+from registration.models import LeaveState, ListingKind, ListingOutcome  # noqa: E402
+
+
+class LeaveApplyForm(forms.Form):
+    """The student's application for leave of registration; the dates are checked by the service."""
+
+    reason = forms.CharField(
+        label=_("Why can you not come on the registration day?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    expected_on = forms.DateField(
+        label=_("The day you expect to register"),
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        help_text=_("In principle at most two weeks after the registration day; longer only for force majeure."),
+    )
+    proof = _file_field(_("Proof (a medical certificate, a flight cancellation, …), optional"))
+
+
+class LeaveDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    approved_until = forms.DateField(
+        label=_("Leave until (to approve; empty means the date the student asked for)"),
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to reject; the student sees it)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the leave is refused; the student sees it."))
+        return data
+
+
+class ListingDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("confirm", _("Confirm: the student's status is cancelled from today")),
+            ("keep", _("Keep the student (a reason is required)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to keep the student)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "keep" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the student is kept; it stays on the record."))
+        return data
+
+
+class LeaveQueueFilterForm(forms.Form):
+    """Filters of the leave queue; without any, the applications waiting for a decision."""
+
+    q = forms.CharField(label=_("Student ID or name"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *LeaveState.choices])
+    semester = forms.ModelChoiceField(label=_("Semester"), queryset=Semester.objects.all(), required=False)
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)
+
+
+class TwoWeekListFilterForm(forms.Form):
+    """Filters of the two-week list; without any, the listings waiting for a decision."""
+
+    q = forms.CharField(label=_("Student ID or name"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("List"), required=False, choices=[("", _("Both lists")), *ListingKind.choices])
+    outcome = forms.ChoiceField(label=_("Decision"), required=False, choices=[("", _("Any")), *ListingOutcome.choices])
+    semester = forms.ModelChoiceField(label=_("Semester"), queryset=Semester.objects.all(), required=False)
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)

@@ -1,12 +1,13 @@
 """Reads of semester registration: the review queue and one form with everything its review page shows."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from portal.models import Semester
+from portal.models import School, Semester, Student, StudentStatus
 from portal.permissions import student_scope
 from registration.models import ITEM_FIELDS, FormStatus, ItemDecision, ItemState, RegistrationForm, RegistrationItem
 from registration.permissions import can_review_registration
@@ -124,6 +125,70 @@ def registration_status_counts(*, user, semester: Semester | None) -> dict[str, 
     return {row["status"]: row["n"] for row in rows}
 
 
+@dataclass
+class SchoolCounts:
+    """One school's line of the office's registration counts."""
+
+    school: School
+    students: int = 0
+    draft: int = 0
+    submitted: int = 0
+    returned: int = 0
+    approved: int = 0
+    registered: int = 0
+    deferred: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Students who have not submitted a form (none at all, or a draft)."""
+        return max(self.students - self.submitted - self.returned - self.approved, 0)
+
+
+COUNT_COLUMNS = ("students", "draft", "submitted", "returned", "approved", "registered", "deferred", "missing")
+
+
+def registration_school_counts(*, user, semester: Semester) -> list[SchoolCounts]:
+    """Per school the user sees: forms by status, students registered at the desk, approved deferrals and students
+    missing. A constant number of queries, whatever the number of students."""
+    from registration.models import LeaveState, RegistrationLeave, SemesterRegistration
+
+    scope = student_scope(user, prefix="student__")
+    schools = {school.pk: SchoolCounts(school=school) for school in School.objects.order_by("code")}
+    # Those who may still register: a student who left before the semester is not missing.
+    students = (
+        Student.objects.filter(student_scope(user))
+        .exclude(status=StudentStatus.LEFT)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in students:
+        schools[row["school_id"]].students = row["n"]
+    forms = (
+        RegistrationForm.objects.filter(scope, semester=semester)
+        .exclude(student__status=StudentStatus.LEFT)
+        .values("student__school_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in forms:
+        setattr(schools[row["student__school_id"]], row["status"], row["n"])
+    for model, attribute, extra in (
+        (SemesterRegistration, "registered", Q()),
+        (RegistrationLeave, "deferred", Q(state=LeaveState.APPROVED)),
+    ):
+        rows = (
+            model.objects.filter(scope, extra, semester=semester)
+            .values("student__school_id")
+            .annotate(n=Count("student_id", distinct=True))
+            .order_by()
+        )
+        for row in rows:
+            setattr(schools[row["student__school_id"]], attribute, row["n"])
+    visible = [line for line in schools.values() if line.students or line.draft or line.submitted or line.registered]
+    return visible
+
+
 def registration_form_get(*, user, pk: int) -> RegistrationForm | None:
     """A submitted form the user may see, with its items, their decisions and its evidence, or None."""
     items = RegistrationItem.objects.select_related("decided_by__student").prefetch_related(
@@ -136,3 +201,147 @@ def registration_form_get(*, user, pk: int) -> RegistrationForm | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# --- Deferred registration: leave of registration and the two-week list ------------------------------------------
+
+# Imported here rather than at the top so this section stays a self-contained append to a shared module.
+from datetime import timedelta  # noqa: E402
+
+from django.db.models import Subquery  # noqa: E402
+
+from registration import rules  # noqa: E402
+from registration.models import (  # noqa: E402
+    LeaveDecision,
+    LeaveState,
+    ListingOutcome,
+    RegistrationLeave,
+    SemesterRegistration,
+    TwoWeekListing,
+)
+
+
+def deferral_semester(*, today: date | None = None) -> Semester | None:
+    """The semester whose registration a student may still defer, or whose deferral they need to see.
+
+    1. Of the semesters not yet over with a registration day, the one whose ordinary last day to register
+       (registration day + the deferral limit) comes first and has not passed.
+    2. Otherwise the one with the latest registration day already passed (its leaves and decisions stay visible).
+    """
+    today = today or timezone.localdate()
+    semesters = list(
+        Semester.objects.filter(registration_day__isnull=False, ends_on__gte=today).order_by("registration_day")
+    )
+    for semester in semesters:
+        last_day = rules.last_day_to_register(
+            registration_day=semester.registration_day, deferral_limit_days=semester.deferral_limit_days
+        )
+        if today <= last_day:
+            return semester
+    return semesters[-1] if semesters else None
+
+
+def registration_period_semesters(*, today: date, lead_days: int = 3) -> list[Semester]:
+    """Semesters the daily jobs look at: from `lead_days` before the registration day until the semester ends
+    (approved leave can run that long, and the two-week list is kept current until then)."""
+    return list(
+        Semester.objects.filter(
+            registration_day__isnull=False, registration_day__lte=today + timedelta(days=lead_days), ends_on__gte=today
+        ).order_by("registration_day")
+    )
+
+
+def registration_leaves_of(*, student, semester: Semester) -> QuerySet:
+    """A student's own leave applications for a semester, newest first, with their history."""
+    return (
+        RegistrationLeave.objects.filter(student=student, semester=semester)
+        .select_related("proof", "decided_by__student", "semester")
+        .prefetch_related(Prefetch("decisions", queryset=LeaveDecision.objects.select_related("decided_by__student")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def registration_leave_get(*, user, pk: int):
+    """A leave application the user may see (their own, or a student's in their scope), with its history, or None."""
+    return (
+        RegistrationLeave.objects.filter(student_scope(user, prefix="student__"), pk=pk)
+        .select_related("student__school", "student__user", "semester", "proof", "decided_by__student")
+        .prefetch_related(Prefetch("decisions", queryset=LeaveDecision.objects.select_related("decided_by__student")))
+        .first()
+    )
+
+
+def registration_leave_queue(*, user, filters: dict | None = None) -> QuerySet:
+    """Leave applications the user decides on, filtered (waiting ones by default), oldest first."""
+    if not can_review_registration(user):
+        return RegistrationLeave.objects.none()
+    filters = filters or {}
+    leaves = RegistrationLeave.objects.filter(student_scope(user, prefix="student__"))
+    state = filters.get("state", LeaveState.PENDING)
+    if state:
+        leaves = leaves.filter(state=state)
+    if filters.get("semester"):
+        leaves = leaves.filter(semester=filters["semester"])
+    if filters.get("school"):
+        leaves = leaves.filter(student__school=filters["school"])
+    search = (filters.get("q") or "").strip()
+    if search:
+        leaves = leaves.filter(
+            Q(student__student_id__icontains=search)
+            | Q(student__name_latin__icontains=search)
+            | Q(student__name_zh__icontains=search)
+        )
+    return leaves.select_related("student__school", "semester", "proof", "decided_by__student").order_by(
+        "created_at", "pk"
+    )
+
+
+def _listing_annotations(listings: QuerySet) -> QuerySet:
+    """What the list shows beside each listing: a registration made since, and the student's latest leave."""
+    registration = SemesterRegistration.objects.filter(student=OuterRef("student"), semester=OuterRef("semester"))
+    leave = RegistrationLeave.objects.filter(student=OuterRef("student"), semester=OuterRef("semester")).order_by(
+        "-created_at", "-pk"
+    )
+    return listings.annotate(
+        registered_at=Subquery(registration.values("registered_at")[:1]),
+        leave_state=Subquery(leave.values("state")[:1]),
+        leave_expected_on=Subquery(leave.values("expected_on")[:1]),
+        leave_approved_until=Subquery(leave.values("approved_until")[:1]),
+    )
+
+
+def two_week_list(*, user, filters: dict | None = None) -> QuerySet:
+    """The two-week list as the user may see it, filtered (open listings by default), earliest listed first."""
+    if not can_review_registration(user):
+        return TwoWeekListing.objects.none()
+    filters = filters or {}
+    listings = TwoWeekListing.objects.filter(student_scope(user, prefix="student__"))
+    outcome = filters.get("outcome", ListingOutcome.OPEN)
+    if outcome:
+        listings = listings.filter(outcome=outcome)
+    if filters.get("semester"):
+        listings = listings.filter(semester=filters["semester"])
+    if filters.get("school"):
+        listings = listings.filter(student__school=filters["school"])
+    if filters.get("kind"):
+        listings = listings.filter(kind=filters["kind"])
+    search = (filters.get("q") or "").strip()
+    if search:
+        listings = listings.filter(
+            Q(student__student_id__icontains=search)
+            | Q(student__name_latin__icontains=search)
+            | Q(student__name_zh__icontains=search)
+        )
+    return _listing_annotations(
+        listings.select_related("student__school", "semester", "decided_by__student").order_by(
+            "listed_on", "student__student_id", "pk"
+        )
+    )
+
+
+def two_week_listing_get(*, user, pk: int):
+    """One listing the user may see, with the same annotations as the list, or None."""
+    listings = TwoWeekListing.objects.filter(student_scope(user, prefix="student__"), pk=pk).select_related(
+        "student__school", "student__user", "semester", "decided_by__student"
+    )
+    return _listing_annotations(listings).first()
