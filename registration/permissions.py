@@ -12,3 +12,8 @@ def can_review_registration(user) -> bool:
 def can_register_at_desk(user) -> bool:
     # Handbook: NOTICE (onsite registration) - the International College's desk stamps the student ID book.
     return can_review_registration(user)
+
+
+def can_view_registration_counts(user) -> bool:
+    # School staff follow their own school's registration; the International College and admins see every school.
+    return can_review_registration(user) or (permissions.is_staff_member(user) and user.role == Role.SCHOOL_STAFF)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("registration/submit/", student.registration_submit, name="registration_submit"),
     path("registration/visa-letter/", student.registration_visa_letter, name="registration_visa_letter"),
     path("staff/registration/", staff.registration_queue, name="registration_queue"),
+    path("staff/registration/counts/", staff.registration_counts, name="registration_counts"),
     path("staff/registration/desk/", desk.registration_desk, name="registration_desk"),
     path("staff/registration/desk/register/", desk.registration_desk_register, name="registration_desk_register"),
     path("staff/registration/<int:pk>/", staff.registration_review, name="registration_review"),

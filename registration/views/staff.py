@@ -1,13 +1,15 @@
 """The office's review of registration forms: the queue, one form item by item, and approving a whole form."""
 
+import csv
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -16,9 +18,9 @@ from portal import permissions
 from portal.decorators import staff_required
 from portal.models import School, Semester
 from portal.services import ConflictError
-from registration import selectors, services
+from registration import rules, selectors, services
 from registration.models import FormStatus, ItemKind, ItemState, Location, RegistrationForm, TuitionPaymentType
-from registration.permissions import can_review_registration
+from registration.permissions import can_review_registration, can_view_registration_counts
 
 # The reasons reviewers give most often. The source (English) text is stored, so the student's pages and emails
 # can show it in the student's language through the catalogue; free text is stored as written.
@@ -268,3 +270,71 @@ def registration_approve_all(request, pk):
     elif not any(item.state == ItemState.PENDING for item in form.items.all()):
         messages.info(request, _("No item was waiting for a decision."))
     return redirect("registration_review", pk=form.pk)
+
+
+class CountsForm(forms.Form):
+    semester = forms.ModelChoiceField(label=gettext_lazy("Semester"), queryset=Semester.objects.all(), required=False)
+
+
+COUNT_LABELS = {
+    "students": gettext_lazy("Students"),
+    "draft": gettext_lazy("Draft"),
+    "submitted": gettext_lazy("Waiting for review"),
+    "returned": gettext_lazy("Returned (rejected items)"),
+    "approved": gettext_lazy("Approved"),
+    "registered": gettext_lazy("Registered at the desk"),
+    "deferred": gettext_lazy("Deferred (approved leave)"),
+    "missing": gettext_lazy("Missing (not submitted)"),
+}
+
+
+@require_safe
+@staff_required
+def registration_counts(request):
+    if not can_view_registration_counts(request.user):
+        raise PermissionDenied
+    choice = CountsForm(request.GET or None)
+    semester = choice.cleaned_data.get("semester") if choice.is_valid() else None
+    semester = semester or selectors.registration_counts_semester()
+    if semester is None:
+        return render(request, "registration/staff/counts.html", {"choice": choice, "semester": None})
+    lines = selectors.registration_school_counts(user=request.user, semester=semester)
+    totals = {column: sum(getattr(line, column) for line in lines) for column in selectors.COUNT_COLUMNS}
+    if request.GET.get("format") == "csv":
+        return _counts_csv(semester, lines, totals)
+    now = timezone.now()
+    window_open = (
+        rules.preregistration_window_state(
+            opens_at=semester.preregistration_opens_at, closes_at=semester.preregistration_closes_at, now=now
+        )
+        == rules.WindowState.OPEN
+    )
+    return render(
+        request,
+        "registration/staff/counts.html",
+        {
+            "choice": choice,
+            "semester": semester,
+            "columns": [(column, COUNT_LABELS[column]) for column in selectors.COUNT_COLUMNS],
+            "lines": [(line, [getattr(line, column) for column in selectors.COUNT_COLUMNS]) for line in lines],
+            "totals": [totals[column] for column in selectors.COUNT_COLUMNS],
+            "live": window_open,
+            "as_of": now,
+        },
+    )
+
+
+def _counts_csv(semester, lines, totals) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="registration-counts-{semester.code}.csv"'
+    # A byte-order mark, so spreadsheet programs read the Chinese school names as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(["school", "school_en", "school_zh", *selectors.COUNT_COLUMNS])
+    for line in lines:
+        writer.writerow(
+            [line.school.code, line.school.name_en, line.school.name_zh]
+            + [getattr(line, column) for column in selectors.COUNT_COLUMNS]
+        )
+    writer.writerow(["total", "", ""] + [totals[column] for column in selectors.COUNT_COLUMNS])
+    return response

@@ -97,6 +97,10 @@ MATRIX = {
         "POST": staff_only(403, office=400, admin=400),
     },
     "registration_approve_all": {"GET": expect(405), "POST": staff_only(403, office=302, admin=302)},
+    "registration_counts": {
+        "GET": staff_only(403, office=200, admin=200, staff_a=200, staff_b=200),
+        "POST": expect(405),
+    },
     "registration_desk": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
     # The POST carries no student ID: those who may use the desk are sent back to look a student up.
     "registration_desk_register": {"GET": expect(405), "POST": staff_only(403, office=302, admin=302)},
