@@ -2,5 +2,8 @@ from django.apps import AppConfig
 
 
 class ResidenceConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'residence'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "residence"
+
+    def ready(self):
+        from residence import signals  # noqa: F401

@@ -1,0 +1,355 @@
+"""The reminder job: every open obligation of every enrolled student, reminded once per lead time (issue 5).
+
+Set-based: one query per kind of obligation finds the candidates for all students at once (pre-filtered in SQL to
+the reminder horizon), the pure rules compute the dates, and a handful of bulk statements store the result. The
+number of queries does not grow with the number of students.
+
+Once-only, by constraint and not by hope:
+1. Obligations are stored (unique per student, kind and due date while open); those no longer computed (the
+   document was renewed) are closed, so their remaining reminders are never sent.
+2. Each reminder is claimed as a Reminder row (unique per obligation and lead time) inserted with ON CONFLICT DO
+   NOTHING and tagged with this run's id; the run then notifies exactly the rows it inserted.
+3. The claim and the in-portal notification are written in ONE transaction: a worker killed between them rolls
+   both back (nothing was sent, the next run sends it); after the commit the notification exists and its email is
+   sent once by portal.services.notification_send_email (row-locked, marked sent in the sending transaction),
+   queued right after the commit and again by the kernel's sweep if that queueing is lost.
+"""
+
+import itertools
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_record
+from portal.models import Notification, Semester, Student, StudentStatus
+from portal.queue import enqueue_after_commit
+from residence import rules
+from residence.models import (
+    InsuranceRecord,
+    Obligation,
+    PassportReason,
+    PassportRecord,
+    PhysicalExamRecord,
+    Reminder,
+    ResidencePermitRecord,
+    VisaRecord,
+    VisaType,
+)
+
+BATCH_SIZE = 5000
+# Any lock number unique to this job: two runs at once queue behind each other instead of doing the work twice.
+ADVISORY_LOCK_KEY = 0x5E51DE
+STUDENT_URL = "/residence/"
+
+
+@dataclass(frozen=True)
+class Computed:
+    student_id: int
+    deadline: rules.Deadline
+
+
+def _terms() -> list[rules.Term]:
+    return [rules.Term(starts, ends) for starts, ends in Semester.objects.values_list("starts_on", "ends_on")]
+
+
+def _insurance_semester(today: date) -> Semester | None:
+    """The semester insurance must cover: the current one, else the next to start."""
+    return Semester.objects.current(today) or Semester.objects.filter(starts_on__gt=today).order_by("starts_on").first()
+
+
+def _longest_vacation(terms: list[rules.Term]) -> int:
+    ordered = sorted(terms, key=lambda term: term.starts_on)
+    gaps = [(after.starts_on - before.ends_on).days for before, after in itertools.pairwise(ordered)]
+    return max([0, *gaps])
+
+
+def obligations_compute(*, today: date, lead_days: tuple[int, ...] = rules.DEFAULT_LEAD_DAYS) -> list[Computed]:
+    """Every obligation of every enrolled student whose first reminder is due by now (a few queries in all)."""
+    terms = _terms()
+    window = max(lead_days)
+    # An extension due in a vacation moves before it, so the SQL pre-filter looks further ahead by the longest one.
+    horizon = today + timedelta(days=window + _longest_vacation(terms) + 1)
+    last_due = today + timedelta(days=window)
+    enrolled = {"student__status": StudentStatus.ENROLLED}
+    found: list[Computed] = []
+
+    def add(student_id: int, kind: rules.Obligation, legal_due: date) -> None:
+        found_deadline = rules.deadline(kind, legal_due, terms)
+        if found_deadline.due <= last_due:
+            found.append(Computed(student_id, found_deadline))
+
+    current_permit = ResidencePermitRecord.objects.filter(is_current=True, student_id=OuterRef("student_id"))
+
+    # Handbook: Residence 4 - the current permit is extended 30 days before it expires.
+    permits = ResidencePermitRecord.objects.filter(
+        is_current=True, expires_on__lte=horizon + timedelta(days=rules.PERMIT_EXTENSION_DAYS), **enrolled
+    )
+    for student_id, expires_on in permits.values_list("student_id", "expires_on").iterator(chunk_size=BATCH_SIZE):
+        add(student_id, rules.Obligation.PERMIT_EXTENSION, rules.permit_extension_due(expires_on))
+
+    # Handbook: Residence 1; Physical Check-up - a visa holder without a permit issued since that entry.
+    visas = (
+        VisaRecord.objects.filter(is_current=True, visa_type__in=[VisaType.X1, VisaType.X2], **enrolled)
+        .filter(entry_date__lte=horizon + timedelta(days=rules.STAY_EXTENSION_DAYS))
+        .exclude(Exists(current_permit.filter(issued_on__gte=OuterRef("entry_date"))))
+        .annotate(
+            has_exam=Exists(PhysicalExamRecord.objects.filter(is_current=True, student_id=OuterRef("student_id")))
+        )
+    )
+    for student_id, visa_type, entry_date, stay_days, has_exam in visas.values_list(
+        "student_id", "visa_type", "entry_date", "permitted_stay_days", "has_exam"
+    ).iterator(chunk_size=BATCH_SIZE):
+        if visa_type == VisaType.X1:
+            due = rules.residence_permit_due(entry_date)
+            add(student_id, rules.Obligation.PERMIT_APPLICATION, due)
+            if not has_exam and rules.needs_physical_exam(visa_type=visa_type):
+                # Handbook: Physical Check-up - the verification comes before the permit application.
+                add(student_id, rules.Obligation.PHYSICAL_EXAM, due)
+        elif stay_days:
+            stay_ends = rules.visa_stay_ends(entry_date, stay_days)
+            add(student_id, rules.Obligation.STAY_EXTENSION, rules.stay_extension_due(stay_ends))
+
+    # Handbook: Residence 3 - a new passport changes the permit's data; reported within 10 days.
+    changed = (
+        PassportRecord.objects.filter(is_current=True, **enrolled)
+        .exclude(reason=PassportReason.ON_RECORD)
+        .filter(issued_on__lte=horizon - timedelta(days=rules.CHANGE_REPORT_DAYS))
+        .filter(Exists(current_permit.filter(issued_on__lt=OuterRef("issued_on"))))
+    )
+    for student_id, issued_on in changed.values_list("student_id", "issued_on").iterator(chunk_size=BATCH_SIZE):
+        add(student_id, rules.Obligation.CHANGE_REPORT, rules.change_report_due(issued_on))
+
+    # Handbook: Insurance 6 - valid for the whole semester.
+    semester = _insurance_semester(today)
+    if semester is not None:
+        short = InsuranceRecord.objects.filter(
+            is_current=True, ends_on__lt=semester.ends_on, ends_on__lte=horizon, **enrolled
+        )
+        for student_id, ends_on in short.values_list("student_id", "ends_on").iterator(chunk_size=BATCH_SIZE):
+            due = rules.insurance_renewal_due(
+                insurance_ends=ends_on, semester_starts=semester.starts_on, semester_ends=semester.ends_on
+            )
+            add(student_id, rules.Obligation.INSURANCE_RENEWAL, due)
+        if semester.starts_on <= horizon:
+            uninsured = Student.objects.filter(status=StudentStatus.ENROLLED).exclude(
+                Exists(InsuranceRecord.objects.filter(is_current=True, student_id=OuterRef("pk")))
+            )
+            due = rules.insurance_renewal_due(
+                insurance_ends=None, semester_starts=semester.starts_on, semester_ends=semester.ends_on
+            )
+            for student_id in uninsured.values_list("pk", flat=True).iterator(chunk_size=BATCH_SIZE):
+                add(student_id, rules.Obligation.INSURANCE_RENEWAL, due)
+
+    # Issue 5 - the passport on record expires within 6 months (the pre-filter is a little wider than 6 months).
+    passports = Student.objects.filter(
+        status=StudentStatus.ENROLLED, passport_expires_on__lte=horizon + timedelta(days=186)
+    )
+    for student_id, expires_on in passports.values_list("pk", "passport_expires_on").iterator(chunk_size=BATCH_SIZE):
+        add(student_id, rules.Obligation.PASSPORT_RENEWAL, rules.passport_renewal_due(expires_on))
+    return found
+
+
+def _obligations_sync(computed: list[Computed], now: datetime) -> tuple[dict[tuple[int, str, date], Obligation], int]:
+    """Store new obligations, close those no longer computed; return the open ones by (student, kind, due) and the
+    number closed."""
+    stored = {
+        (student_id, kind, due): pk
+        for pk, student_id, kind, due in Obligation.objects.open().values_list("pk", "student_id", "kind", "due")
+    }
+    wanted = {(item.student_id, item.deadline.obligation.value, item.deadline.due): item for item in computed}
+    new = [
+        Obligation(
+            student_id=item.student_id,
+            kind=item.deadline.obligation.value,
+            due=item.deadline.due,
+            legal_due=item.deadline.legal_due,
+            opened_at=now,
+        )
+        for key, item in wanted.items()
+        if key not in stored
+    ]
+    Obligation.objects.bulk_create(new, ignore_conflicts=True, batch_size=BATCH_SIZE)
+    # Renewed (or no longer applicable): closed, so none of its remaining reminders goes out.
+    gone = [pk for key, pk in stored.items() if key not in wanted]
+    closed = Obligation.objects.filter(pk__in=gone, closed_at__isnull=True).update(closed_at=now) if gone else 0
+    open_now = Obligation.objects.open().only("pk", "student_id", "kind", "due", "legal_due")
+    return {(o.student_id, o.kind, o.due): o for o in open_now.iterator(chunk_size=BATCH_SIZE)}, closed
+
+
+def _message(kind: str, lead: int, due: date, legal_due: date) -> tuple[str, str]:
+    """The subject and body of one reminder, in the active language (dates as ISO, readable in both)."""
+    what = {
+        rules.Obligation.PERMIT_APPLICATION: _(
+            "Apply for your residence permit at the Exit-Entry Administration (X1 visa: within 30 days of entry)."
+        ),
+        rules.Obligation.PHYSICAL_EXAM: _(
+            "Have your physical examination verified at the International Travel Healthcare Center and upload the "
+            "certificate: you need it to apply for the residence permit."
+        ),
+        rules.Obligation.STAY_EXTENSION: _(
+            "Extend your stay (X2 visa) or apply for a residence permit, at least 7 days before your permitted stay "
+            "ends."
+        ),
+        rules.Obligation.PERMIT_EXTENSION: _(
+            "Apply for the extension of your residence permit at least 30 days before it expires; request the "
+            "certification letter of the International College in the portal."
+        ),
+        rules.Obligation.CHANGE_REPORT: _(
+            "Your passport changed: have your residence permit updated at the Exit-Entry Administration within 10 days."
+        ),
+        rules.Obligation.INSURANCE_RENEWAL: _(
+            "Your insurance does not cover the whole semester: renew it and upload the new certificate."
+        ),
+        rules.Obligation.PASSPORT_RENEWAL: _(
+            "Your passport expires within 6 months: apply for a new passport and upload it in the portal."
+        ),
+    }[kind]
+    label = dict((choice.value, choice.label) for choice in _obligation_choices())[kind]
+    if lead == rules.OVERDUE:
+        subject = _("Overdue: %(what)s") % {"what": label}
+        when = _("This was due on %(due)s and is overdue. Act now and tell the International College.") % {
+            "due": due.isoformat()
+        }
+    else:
+        subject = _("Reminder: %(what)s by %(due)s") % {"what": label, "due": due.isoformat()}
+        when = _("Due by %(due)s (%(lead)s days left or fewer).") % {"due": due.isoformat(), "lead": lead}
+    lines = [what, when]
+    if due != legal_due:
+        lines.append(
+            _(
+                "The legal deadline is %(legal)s, but extensions are not handled in vacations: apply before the "
+                "vacation starts, by %(due)s."
+            )
+            % {"legal": legal_due.isoformat(), "due": due.isoformat()}
+        )
+    lines.append(_("If you have already uploaded the renewed document, the International College is reviewing it."))
+    return subject[:200], "\n\n".join(lines)
+
+
+def _obligation_choices():
+    from residence.models import ObligationKind
+
+    return ObligationKind
+
+
+def _link_notifications(pairs: list[tuple[int, int]]) -> None:
+    """reminder.notification = the notification sent for it, for all the run's rows in one statement."""
+    if not pairs:
+        return
+    reminder_ids, notification_ids = zip(*pairs, strict=True)
+    table = Reminder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET notification_id = u.nid "  # noqa: S608 - the table name is our own
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS u(rid, nid) WHERE r.id = u.rid",
+            [list(reminder_ids), list(notification_ids)],
+        )
+
+
+def reminders_send(
+    *, today: date | None = None, now: datetime | None = None, lead_days: tuple[int, ...] = rules.DEFAULT_LEAD_DAYS
+) -> dict[str, int]:
+    """Compute every obligation, close the renewed ones, and send each due reminder exactly once."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    run = uuid.uuid4()
+    counts = {"obligations": 0, "closed": 0, "sent": 0}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        computed = obligations_compute(today=today, lead_days=lead_days)
+        obligations, counts["closed"] = _obligations_sync(computed, now)
+        counts["obligations"] = len(obligations)
+
+        sent_before = set(
+            Reminder.objects.filter(obligation__closed_at__isnull=True).values_list("obligation_id", "lead_days")
+        )
+        claims = []
+        for obligation in obligations.values():
+            lead = rules.reminder_lead(due=obligation.due, today=today, lead_days=lead_days)
+            if lead is not None and (obligation.pk, lead) not in sent_before:
+                claims.append(Reminder(obligation_id=obligation.pk, lead_days=lead, run=run, sent_at=now))
+        Reminder.objects.bulk_create(claims, ignore_conflicts=True, batch_size=BATCH_SIZE)
+
+        # Exactly the rows this run inserted: a row another run claimed first carries that run's id.
+        claimed = list(
+            Reminder.objects.filter(run=run)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "lead_days",
+                "obligation__kind",
+                "obligation__due",
+                "obligation__legal_due",
+                "obligation__student__user_id",
+                "obligation__student__user__language",
+                "obligation__student__user__email",
+            )
+        )
+        by_language = defaultdict(list)
+        for row in claimed:
+            by_language[row[6] or "en"].append(row)
+        notifications, reminder_ids = [], []
+        for language, rows in by_language.items():
+            with translation.override(language):
+                cache: dict[tuple, tuple[str, str]] = {}
+                for pk, lead, kind, due, legal_due, user_id, _language, email in rows:
+                    key = (kind, lead, due, legal_due)
+                    if key not in cache:
+                        cache[key] = _message(kind, lead, due, legal_due)
+                    subject, body = cache[key]
+                    notifications.append(
+                        Notification(
+                            user_id=user_id,
+                            subject=subject,
+                            body=body,
+                            url=STUDENT_URL,
+                            created_at=now,
+                            send_email=bool(email),
+                        )
+                    )
+                    reminder_ids.append(pk)
+        Notification.objects.bulk_create(notifications, batch_size=BATCH_SIZE)
+        _link_notifications([(rid, n.pk) for rid, n in zip(reminder_ids, notifications, strict=True)])
+        counts["sent"] = len(notifications)
+        if counts["sent"] or counts["closed"]:
+            audit_record(
+                actor=None,
+                action="residence.reminders_sent",
+                changes={"sent": ["0", str(counts["sent"])], "closed": ["0", str(counts["closed"])]},
+                reason=str(run),
+            )
+        if any(n.send_email for n in notifications):
+            from residence.tasks import reminder_emails_send
+
+            enqueue_after_commit(reminder_emails_send, str(run))
+    return counts
+
+
+def reminder_emails_send(*, run: str) -> int:
+    """Email the notifications of one run; each is sent once (row-locked and marked sent as it goes out)."""
+    import logging
+
+    from portal import services as portal_services
+
+    logger = logging.getLogger(__name__)
+    ids = Reminder.objects.filter(
+        run=run, notification__send_email=True, notification__emailed_at__isnull=True
+    ).values_list("notification_id", flat=True)
+    sent = 0
+    for notification_id in list(ids):
+        try:
+            sent += bool(portal_services.notification_send_email(notification_id=notification_id))
+        except Exception:
+            # Left unsent with its error on the row; the kernel's sweep retries it with the others.
+            logger.warning("Reminder email %s failed; the sweep will retry it", notification_id, exc_info=True)
+    return sent
+
+
+__all__ = ["Computed", "obligations_compute", "reminder_emails_send", "reminders_send"]
