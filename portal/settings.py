@@ -261,8 +261,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-work": {"task": "portal.tasks.requeue_stalled_work", "schedule": 5 * 60},
     "purge-expired-evidence": {"task": "portal.tasks.evidence_purge_expired", "schedule": 24 * 60 * 60},
-    # Idempotent and set-based: hourly, so a renewal stops its reminders within the hour (residence/services).
-    "residence-reminders": {"task": "residence.tasks.residence_reminders_send", "schedule": 60 * 60},
+    # Residence, visa, passport and insurance reminders (residence.tasks): idempotent and set-based; each run reads
+    # the records as they are then, so a document renewed since the last run gets no more reminders.
+    "residence-reminders": {
+        "task": "residence.tasks.residence_reminders_send",
+        "schedule": crontab(hour=8, minute=30),
+    },
     # Deferred registration (registration.tasks), both idempotent: the list just after midnight so it shows the new
     # day's listings, the reminders in the morning (local time) so nobody is emailed at night.
     "registration-two-week-lists": {

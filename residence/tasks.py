@@ -8,7 +8,7 @@ from residence import services
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def residence_reminders_send() -> dict:
-    """Hourly (Celery beat): compute every obligation and send each due reminder once."""
+    """Daily (Celery beat): compute every obligation and send each due reminder once."""
     return services.reminders_send()
 
 
