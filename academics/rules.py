@@ -326,13 +326,14 @@ def study_abroad_gpa(
     for counted in _counted(records, makeup_pass_value=makeup_pass_value, pass_mark=pass_mark):
         if counted.course is None or not str(counted.course).strip():
             raise ValueError("A study-abroad GPA record needs its course code.")
-        # Handbook: Assessment 14 (every value above 4.0 in the chart is exactly 86+, A- or better, or Distinction).
-        capped = _Counted(course=counted.course, credits=counted.credits, value=min(counted.value, STUDY_ABROAD_CAP))
         code = str(counted.course).strip()
-        # Handbook: Assessment 14 (same course number: the highest result counts; on a tie the first one stays).
-        if code not in best or capped.value > best[code].value:
-            best[code] = capped
-    return _average(list(best.values()))
+        # Handbook: Assessment 14 (same course number: the highest result counts). Compared before the cap, so
+        # that 95 beats 90 although both count 4.0; on a full tie the earlier record stays.
+        if code not in best or counted.value > best[code].value:
+            best[code] = counted
+    # Handbook: Assessment 14 (every value above 4.0 in the chart is exactly 86+, A- or better, or Distinction).
+    capped = [_Counted(course=c.course, credits=c.credits, value=min(c.value, STUDY_ABROAD_CAP)) for c in best.values()]
+    return _average(capped)
 
 
 def round_gpa(value: Decimal | None) -> Decimal | None:

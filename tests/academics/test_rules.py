@@ -385,6 +385,18 @@ def test_study_abroad_counts_the_best_result_of_a_course_whatever_its_order():
     assert study_abroad_gpa(best_last) == study_abroad_gpa(best_first) == D("1.8")
 
 
+def test_study_abroad_takes_the_highest_result_before_capping_it():
+    # 90 and 95 both count 4.0, but 95 is the higher result: its 3 credits count. (4.0 x 3 + 3.0 x 2) / 5 = 3.6
+    records = [rec(90, credits=4, course="M"), rec(95, credits=3, course="M"), rec(75, credits=2, course="B")]
+    assert study_abroad_gpa(records) == D("3.6")
+
+
+def test_study_abroad_keeps_the_earlier_of_two_equal_results():
+    # (4.5 -> 4.0 x 4 + 3.0 x 2) / 6 = 22 / 6
+    records = [rec(90, credits=4, course="M"), rec(90, credits=3, course="M"), rec(75, credits=2, course="B")]
+    assert study_abroad_gpa(records) == D(22) / D(6)
+
+
 def test_study_abroad_ignores_a_deferred_sitting_of_a_course():
     assert study_abroad_gpa([rec(None, course="M", mark="deferred"), rec(75, course="M")]) == D("3.0")
 
