@@ -240,6 +240,19 @@ def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str) -> Evide
 # --- Generated documents --------------------------------------------------------------------------------------
 
 
+def generated_document_downloaded(*, document: GeneratedDocument, user: User, request=None) -> None:
+    """Record the owner's first download (a collected letter); later downloads and other readers change nothing."""
+    if document.owner_id != user.pk or document.first_downloaded_at is not None:
+        return
+    # A conditional update: two downloads at the same moment record one first download.
+    updated = GeneratedDocument.objects.filter(pk=document.pk, first_downloaded_at__isnull=True).update(
+        first_downloaded_at=timezone.now()
+    )
+    if updated:
+        student = getattr(user, "student", None) if user.is_student else None
+        audit_record(actor=user, action="document.collected", target=document, student=student, request=request)
+
+
 def generated_document_request(
     *, owner: User, kind: str, title: str, parameters: dict, total_items: int = 1, language: str | None = None
 ) -> GeneratedDocument:

@@ -3,13 +3,23 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from portal.models import School, Semester, Student, StudentStatus
+from portal.models import GeneratedDocument, School, Semester, Student, StudentStatus
 from portal.permissions import student_scope
-from registration.models import ITEM_FIELDS, FormStatus, ItemDecision, ItemState, RegistrationForm, RegistrationItem
+from registration.models import (
+    ITEM_FIELDS,
+    FormStatus,
+    ItemDecision,
+    ItemState,
+    Location,
+    RegistrationForm,
+    RegistrationItem,
+)
 from registration.permissions import can_review_registration
 
 EVIDENCE_FIELDS = ("passport_scan", "tuition_receipt", "insurance_proof", "housing_proof", "permit_scan")
@@ -61,6 +71,11 @@ def registration_queue(*, user, filters: dict | None = None) -> QuerySet[Registr
             | Q(student__name_latin__icontains=search)
             | Q(student__name_zh__icontains=search)
         )
+    forms = forms.annotate(letter_collected_at=Subquery(_letters_collected().values("first_downloaded_at")[:1]))
+    if filters.get("letter") == "collected":
+        forms = forms.filter(letter_collected_at__isnull=False)
+    elif filters.get("letter") == "not_collected":
+        forms = forms.filter(status=FormStatus.APPROVED, location=Location.IN_CHINA, letter_collected_at__isnull=True)
     return (
         forms.select_related("student__school", "semester")
         .annotate(
@@ -68,6 +83,25 @@ def registration_queue(*, user, filters: dict | None = None) -> QuerySet[Registr
             rejected_count=Count("items", filter=Q(items__state=ItemState.REJECTED)),
         )
         .order_by("submitted_at", "pk")
+    )
+
+
+def _letters_collected() -> QuerySet[GeneratedDocument]:
+    # The student's visa-extension letters for the outer form that they downloaded, first download first.
+    return (
+        GeneratedDocument.objects.filter(kind="visa_extension_letter", first_downloaded_at__isnull=False)
+        .annotate(form_ref=Cast(KeyTextTransform("form_id", "parameters"), BigIntegerField()))
+        .filter(form_ref=OuterRef("pk"))
+        .order_by("first_downloaded_at")
+    )
+
+
+def registration_visa_letters(*, form: RegistrationForm) -> list[GeneratedDocument]:
+    """The visa-extension letters the student asked for with this form, newest first, with when they collected."""
+    return list(
+        GeneratedDocument.objects.filter(
+            kind="visa_extension_letter", owner_id=form.student.user_id, parameters__form_id=form.pk
+        ).order_by("-created_at")
     )
 
 
@@ -207,8 +241,6 @@ def registration_form_get(*, user, pk: int) -> RegistrationForm | None:
 
 # Imported here rather than at the top so this section stays a self-contained append to a shared module.
 from datetime import timedelta  # noqa: E402
-
-from django.db.models import Subquery  # noqa: E402
 
 from registration import rules  # noqa: E402
 from registration.models import (  # noqa: E402

@@ -71,6 +71,8 @@ class GeneratedDocument(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the owner first downloaded the file: for letters the student collects, the office sees that they did.
+    first_downloaded_at = models.DateTimeField(_("first downloaded"), null=True, blank=True)
 
     objects = GeneratedDocumentQuerySet.as_manager()
 

@@ -110,6 +110,7 @@ def document_download(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    services.generated_document_downloaded(document=document, user=request.user, request=request)
     return _no_store(response)
 
 

@@ -56,6 +56,15 @@ class QueueFilterForm(forms.Form):
     submitted_to = forms.DateField(
         label=gettext_lazy("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    letter = forms.ChoiceField(
+        label=gettext_lazy("Visa-extension letter"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("collected", gettext_lazy("Collected")),
+            ("not_collected", gettext_lazy("Approved in China, not collected")),
+        ],
+    )
 
 
 class ItemDecisionForm(forms.Form):
@@ -240,6 +249,7 @@ def registration_review(request, pk):
             "items": items,
             "pending_count": sum(1 for entry in items if entry["item"].state == ItemState.PENDING),
             "resubmitted": form.submissions.count() > 1,
+            "visa_letters": selectors.registration_visa_letters(form=form),
         },
         status=400 if posted is not None else 200,
     )

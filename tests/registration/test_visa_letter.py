@@ -161,3 +161,60 @@ def test_the_student_gets_the_letter_from_the_overview_page_once_approved(
     assert download.status_code == 200
     # A second click gives the same letter.
     assert client.post(reverse("registration_visa_letter"))["Location"] == response["Location"]
+
+
+def _rendered_letter(form):
+    from django.core.files.base import ContentFile
+
+    from portal.models import DocumentStatus
+
+    letter = letter_for(form)
+    letter.file.save("letter.pdf", ContentFile(b"%PDF-1.4 letter"), save=False)
+    letter.status = DocumentStatus.DONE
+    letter.save()
+    return letter
+
+
+def test_staff_see_when_the_student_collected_the_letter(student, semester, office_staff, client_for):
+    from django.urls import reverse
+
+    form = approved_form(student, semester, office_staff)
+    letter = _rendered_letter(form)
+    review = reverse("registration_review", args=[form.pk])
+    assert "not downloaded yet" in client_for(office_staff).get(review).content.decode()
+
+    client_for(student.user).get(reverse("document_download", args=[letter.pk]))
+
+    letter.refresh_from_db()
+    assert letter.first_downloaded_at is not None
+    page = client_for(office_staff).get(review).content.decode()
+    assert "Collected by the student on" in page
+
+
+def test_the_queue_lists_approved_students_in_china_who_have_not_collected(
+    student, classmate, semester, office_staff, client_for
+):
+    from django.urls import reverse
+
+    from portal.services import generated_document_downloaded
+
+    collected = approved_form(student, semester, office_staff)
+    approved_form(classmate, semester, office_staff)
+    generated_document_downloaded(document=_rendered_letter(collected), user=student.user)
+
+    client = client_for(office_staff)
+    waiting = client.get(reverse("registration_queue"), {"letter": "not_collected"}).content.decode()
+    done = client.get(reverse("registration_queue"), {"letter": "collected"}).content.decode()
+
+    assert classmate.student_id in waiting and student.student_id not in waiting
+    assert student.student_id in done and classmate.student_id not in done
+
+
+def test_only_the_owners_download_counts_as_collecting(student, semester, office_staff, admin_user):
+    from portal.services import generated_document_downloaded
+
+    letter = _rendered_letter(approved_form(student, semester, office_staff))
+    generated_document_downloaded(document=letter, user=admin_user)
+
+    letter.refresh_from_db()
+    assert letter.first_downloaded_at is None
