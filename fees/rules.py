@@ -93,6 +93,16 @@ def _non_negative(value, name: str) -> Decimal:
     return amount
 
 
+# Handbook: fees/ 1.2 "Failure to pay tuition and other payable fees two weeks after the registration day will lead
+# to the cancelation of student status." Read inclusively like registration/rules.py: paying on day 14 is in time.
+UNPAID_GRACE_DAYS = 14
+
+
+def unpaid_tuition_deadline(*, registration_day: date) -> date:
+    """Handbook: fees/ 1.2: the last day to pay; a student still owing after it goes on the staff decision list."""
+    return registration_day + timedelta(days=UNPAID_GRACE_DAYS)
+
+
 # --- Internship fees ------------------------------------------------------------------------------------------
 
 INTERNSHIP_WEEKS = 48

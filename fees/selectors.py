@@ -2,14 +2,16 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fees import rules
-from fees.models import EntryType, FeeKind, LedgerEntry, RemittanceConfirmation, RemittanceState
-from portal.models import Semester, Student
+from fees.models import EntryType, FeeKind, LedgerEntry, Receipt, RemittanceConfirmation, RemittanceState
+from portal.models import Evidence, EvidenceKind, Semester, Student, StudentStatus
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,183 @@ def remittance_status_for(*, student: Student, semester: Semester) -> str | None
         if state in states:
             return str(state)
     return None
+
+
+# --- Ledgers and finance lists ------------------------------------------------------------------------------------
+
+
+def student_for_fees(*, user, student_id: str) -> Student | None:
+    """The student whose account the user may see (their own, or any for finance), or None."""
+    from fees.permissions import can_see_fees_of
+
+    student = Student.objects.select_related("school", "user").filter(student_id=student_id).first()
+    return student if student is not None and can_see_fees_of(user, student) else None
+
+
+def ledger_entries(*, user, student: Student) -> QuerySet[LedgerEntry]:
+    """The student's ledger, oldest first, as far as the user may see it, with what each row shows."""
+    return (
+        LedgerEntry.objects.visible_to(user)
+        .filter(student=student)
+        .select_related("semester", "created_by", "reversed_by", "receipt")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    fee_kind: str
+    academic_year: str
+    semester: str
+    charged: Decimal
+    paid: Decimal
+    balance: Decimal
+
+
+def account_summary(*, entries: Iterable[LedgerEntry]) -> tuple[list[AccountLine], Decimal]:
+    """Balances per fee and period from already-fetched entries (no query), and the total owed."""
+    groups: dict[tuple, dict] = {}
+    for entry in entries:
+        key = (entry.fee_kind, entry.academic_year, entry.semester.code if entry.semester_id else "")
+        group = groups.setdefault(key, {"charged": rules.ZERO, "paid": rules.ZERO, "balance": rules.ZERO})
+        group["balance"] += entry.amount
+        if entry.entry_type == EntryType.CHARGE:
+            group["charged"] += entry.amount
+        elif entry.entry_type in (EntryType.PAYMENT, EntryType.CREDIT):
+            group["paid"] -= entry.amount
+        elif entry.entry_type == EntryType.REVERSAL and entry.reverses_id:
+            # Reversals move the column of what they undo; the sign tells which without another query: a positive
+            # reversal undoes a payment or credit, a negative one a charge or refund.
+            if entry.amount > 0:
+                group["paid"] -= entry.amount
+            else:
+                group["charged"] += entry.amount
+    lines = [
+        AccountLine(kind, year, semester, values["charged"], values["paid"], values["balance"])
+        for (kind, year, semester), values in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
+    return lines, sum((line.balance for line in lines), rules.ZERO)
+
+
+def receipts_of(*, user, student: Student) -> QuerySet[Receipt]:
+    return Receipt.objects.visible_to(user).filter(student=student).select_related("payment__semester")
+
+
+def remittances_of(*, user, student: Student) -> QuerySet[RemittanceConfirmation]:
+    return RemittanceConfirmation.objects.visible_to(user).filter(student=student).select_related("semester", "slip")
+
+
+@dataclass(frozen=True)
+class Arrear:
+    student_id: str
+    name: str
+    school: str
+    fee_kind: str
+    academic_year: str
+    semester: str
+    balance: Decimal
+    since: date
+    age_days: int
+
+
+def arrears_list(*, user, today: date, fee_kind: str = "") -> list[Arrear]:
+    """Everything owed, per student, fee and period, oldest first, with its age in days since the first charge.
+
+    One query whatever the number of students (Handbook: fees/ 1.2; Dormitory Art. 4 for accommodation).
+    """
+    from fees.permissions import can_manage_fees
+
+    if not can_manage_fees(user):
+        return []
+    entries = LedgerEntry.objects.visible_to(user)
+    if fee_kind:
+        entries = entries.filter(fee_kind=fee_kind)
+    rows = (
+        entries.values(
+            "student_id",
+            "student__student_id",
+            "student__name_latin",
+            "student__school__name_en",
+            "fee_kind",
+            "academic_year",
+            "semester__code",
+        )
+        .annotate(balance=Sum("amount"), since=Min("created_at", filter=Q(entry_type=EntryType.CHARGE)))
+        .filter(balance__gt=0)
+        .order_by("since", "student__student_id")
+    )
+    result = []
+    for row in rows:
+        since = timezone.localdate(row["since"]) if row["since"] else today
+        result.append(
+            Arrear(
+                student_id=row["student__student_id"],
+                name=row["student__name_latin"],
+                school=row["student__school__name_en"],
+                fee_kind=row["fee_kind"],
+                academic_year=row["academic_year"],
+                semester=row["semester__code"] or "",
+                balance=row["balance"],
+                since=since,
+                age_days=(today - since).days,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class UnpaidListing:
+    student: Student
+    status: TuitionStatus
+    deadline: date
+
+
+def unpaid_after_registration(*, user, semester: Semester, today: date) -> list[UnpaidListing]:
+    """Handbook: fees/ 1.2: students still owing the semester's tuition two weeks after the registration day, for
+    the office's decision on their status (the portal never cancels anyone by itself). Two queries in all."""
+    from fees.permissions import can_manage_fees
+
+    if not can_manage_fees(user) or semester.registration_day is None:
+        return []
+    deadline = rules.unpaid_tuition_deadline(registration_day=semester.registration_day)
+    if today <= deadline:
+        return []
+    students = list(
+        Student.objects.filter(status__in=[StudentStatus.ENROLLED, StudentStatus.ON_LEAVE])
+        .exclude(funding__in=rules.SCHOLARSHIP_FUNDINGS)
+        .select_related("school")
+    )
+    statuses = tuition_status_for(students=students, semester=semester)
+    return [
+        UnpaidListing(student=student, status=statuses[student.pk], deadline=deadline)
+        for student in students
+        if not statuses[student.pk].paid and statuses[student.pk].balance > 0
+    ]
+
+
+def remittance_queue(*, user, state: str = RemittanceState.PENDING) -> QuerySet[RemittanceConfirmation]:
+    from fees.permissions import can_manage_fees
+
+    if not can_manage_fees(user):
+        return RemittanceConfirmation.objects.none()
+    return (
+        RemittanceConfirmation.objects.visible_to(user)
+        .filter(state=state)
+        .select_related("student__school", "semester", "slip", "decided_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def ereceipt_queue(*, user) -> QuerySet[Evidence]:
+    """Tuition e-receipts ("other" channel) waiting for finance's review."""
+    from fees.permissions import can_manage_fees
+
+    if not can_manage_fees(user):
+        return Evidence.objects.none()
+    return (
+        Evidence.objects.visible_to(user)
+        .pending_review()
+        .filter(kind=EvidenceKind.TUITION_RECEIPT)
+        .select_related("student__school")
+        .order_by("uploaded_at", "pk")
+    )

@@ -263,8 +263,16 @@ def visa_extension_letter(document: GeneratedDocument, progress: Progress) -> tu
     return build(document, progress)
 
 
+def fee_receipt(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    # Imported here for the same reason: fees.documents builds on render_pdf.
+    from fees.documents import fee_receipt as build
+
+    return build(document, progress)
+
+
 DOCUMENT_BUILDERS: dict[str, Callable[[GeneratedDocument, Progress], tuple[str, str, bytes]]] = {
     "enrolment_certificate": enrolment_certificate,
     "enrolment_certificate_batch": enrolment_certificate_batch,
     "visa_extension_letter": visa_extension_letter,
+    "fee_receipt": fee_receipt,
 }

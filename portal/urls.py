@@ -49,6 +49,8 @@ urlpatterns = [
     path("staff/print/", documents.batch_print, name="batch_print"),
     # Semester registration
     path("", include("registration.urls")),
+    # Fees
+    path("", include("fees.urls")),
     # API
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -6,11 +6,16 @@
 - refunds: refund requests, finance's decision and the payout.
 """
 
+from fees.services.ereceipts import ereceipt_accept, ereceipt_reject  # noqa: F401
 from fees.services.ledger import (  # noqa: F401
     charge_add,
     credit_add,
     entry_reverse,
     payment_record,
 )
-from fees.services.receipts import receipt_issue  # noqa: F401
+from fees.services.receipts import (
+    receipt_issue,  # noqa: F401
+    receipt_pdf_request,  # noqa: F401
+)
 from fees.services.remittance import remittance_confirm, remittance_file, remittance_reject  # noqa: F401
+from fees.services.statement import StatementFileError, statement_import  # noqa: F401

@@ -34,3 +34,33 @@ def receipt_issue(*, payment: LedgerEntry, actor: User | None) -> Receipt:
         )
         audit_record(actor=actor, action="fees.receipt", target=receipt, student=payment.student)
     return receipt
+
+
+def receipt_pdf_request(*, receipt: Receipt, user: User, language: str):
+    """The receipt as a PDF for this user: the one already made (or being made) in this language, or a new one."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from fees.permissions import can_see_fees_of
+    from portal import services as portal_services
+    from portal.models import DocumentStatus, GeneratedDocument
+
+    if not can_see_fees_of(user, receipt.student):
+        raise PermissionDenied(_("You may not see this receipt."))
+    existing = (
+        GeneratedDocument.objects.filter(
+            owner=user, kind="fee_receipt", parameters__receipt_id=receipt.pk, language=language
+        )
+        .exclude(status=DocumentStatus.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return portal_services.generated_document_request(
+        owner=user,
+        kind="fee_receipt",
+        title=_("Receipt %(number)s") % {"number": receipt.number},
+        parameters={"receipt_id": receipt.pk},
+        language=language,
+    )

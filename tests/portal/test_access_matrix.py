@@ -48,6 +48,11 @@ def api(ok, **codes):
     return expect(ok, anon=403, **codes)
 
 
+def reviewers(ok):
+    """Registration review endpoints: students do not learn they exist (404), staff who do not review get 403."""
+    return api(403, **{s: 404 for s in STUDENTS}, office=ok, admin=ok)
+
+
 # route name -> {method: expected statuses}. Object routes act on objects of student a1 (school A).
 MATRIX = {
     "home": {"GET": login_required(302), "POST": expect(405)},
@@ -128,6 +133,32 @@ MATRIX = {
         "POST": staff_only(403, office=200, admin=200),
     },
     "batch_print": {"GET": staff_only(clearance=403), "POST": staff_only(400, clearance=403)},
+    # Fees: a student's own account; the finance office (and admins) for everything else.
+    "fees_my_account": {"GET": students_only(), "POST": expect(405)},
+    "fees_remittance_new": {"GET": students_only(), "POST": students_only(400)},
+    "fees_receipt_pdf": {"GET": expect(405), "POST": expect(404, anon=302, a1=302, finance=302, admin=302)},
+    "fees_finance_home": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_student_account": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_charge_add": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
+    "fees_payment_add": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
+    # An empty reason is refused with a message and a redirect back to the account.
+    "fees_entry_reverse": {"GET": expect(405), "POST": staff_only(403, finance=302, admin=302)},
+    "fees_statement_import": {
+        "GET": staff_only(403, finance=200, admin=200),
+        "POST": staff_only(403, finance=400, admin=400),
+    },
+    "fees_remittance_queue": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_remittance_decide": {
+        "GET": staff_only(403, finance=200, admin=200),
+        "POST": staff_only(403, finance=400, admin=400),
+    },
+    "fees_ereceipt_queue": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_ereceipt_decide": {
+        "GET": staff_only(403, finance=200, admin=200),
+        "POST": staff_only(403, finance=400, admin=400),
+    },
+    "fees_unpaid_list": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_refund_calculator": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
     "api_me": {"GET": api(200), "POST": api(405)},
     "api_student_list": {"GET": api(200), "POST": api(405)},
     "api_student_detail": {
@@ -146,6 +177,21 @@ MATRIX = {
     "api_document_list": {"GET": api(200), "POST": api(405)},
     "api_enrolment_certificate": {"GET": api(405), "POST": api(404, a1=202, a2=202, b=202)},
     "api_document_detail": {"GET": api(404, a1=200), "POST": api(405)},
+    "api_registration_current": {"GET": api(404, a1=200, a2=200, b=200), "POST": api(405)},
+    # a1's form is submitted, so a step is refused (409); a2 and b start a draft and send no version (400).
+    **{
+        f"api_registration_step_{step}": {"GET": api(405), "POST": api(404, a1=409, a2=400, b=400)}
+        for step in ("contacts", "passport", "tuition", "location", "housing", "permit", "agree")
+    },
+    "api_registration_submit": {"GET": api(405), "POST": api(404, a1=409)},
+    "api_registration_visa_letter": {"GET": api(405), "POST": api(404, a1=400)},
+    "api_registration_queue": {"GET": reviewers(200), "POST": reviewers(405)},
+    "api_registration_form_detail": {
+        "GET": api(403, a1=200, a2=404, b=404, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_registration_decision": {"GET": reviewers(405), "POST": reviewers(400)},
+    "api_registration_approve_all": {"GET": reviewers(405), "POST": reviewers(400)},
     "api_schema": {"GET": api(200), "POST": api(405)},
     "api_docs": {"GET": api(200), "POST": api(405)},
 }
@@ -221,9 +267,30 @@ def world(db, school_a, school_b):
     registration = registration_submit(
         form=fill(registration_form_for(student=a1, semester=semester), a1.user), user=a1.user
     )
+    # Fees: a1 billed and paid (a receipt), a remittance waiting for finance, a tuition e-receipt to review.
+    from fees import services as fees_services
+    from tests.fees.helpers import bill, pay
+
+    bill(a1, "24000.00", by=people["finance"])
+    payment = pay(a1, "24000.00", by=people["finance"], reference="MATRIX-1")
+    remittance = fees_services.remittance_file(
+        student=a1,
+        semester=semester,
+        amount="3500.00",
+        currency="USD",
+        remitted_on=today,
+        slip_upload=upload("slip.pdf"),
+        user=a1.user,
+    )
+    ereceipt = services.evidence_submit(
+        student=a1, kind=EvidenceKind.TUITION_RECEIPT, upload=upload("receipt.pdf"), uploaded_by=a1.user
+    )
     objects = {
         "student": a1,
         "pending": pending,
+        "payment": payment,
+        "remittance": remittance,
+        "ereceipt": ereceipt,
         "rejected": rejected,
         "notification": notification,
         "document": document,
@@ -240,10 +307,24 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["notification"].pk})
     if name in ("document_detail", "document_status", "document_download", "api_document_detail"):
         return reverse(name, kwargs={"pk": objects["document"].pk})
-    if name in ("registration_review", "registration_approve_all"):
+    if name in (
+        "registration_review",
+        "registration_approve_all",
+        "api_registration_form_detail",
+        "api_registration_decision",
+        "api_registration_approve_all",
+    ):
         return reverse(name, kwargs={"pk": objects["registration"].pk})
     if name == "registration_step":
         return reverse(name, kwargs={"step": "contacts"})
+    if name == "fees_receipt_pdf":
+        return reverse(name, kwargs={"pk": objects["payment"].receipt.pk})
+    if name == "fees_entry_reverse":
+        return reverse(name, kwargs={"pk": objects["payment"].pk})
+    if name == "fees_remittance_decide":
+        return reverse(name, kwargs={"pk": objects["remittance"].pk})
+    if name == "fees_ereceipt_decide":
+        return reverse(name, kwargs={"pk": objects["ereceipt"].pk})
     if name == "account_reset_password_from_key":
         return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
     if "student_id" in keys:

@@ -1,0 +1,1 @@
+"""Pages of the fees app: the student's account (student.py) and the finance office's work (finance.py)."""
