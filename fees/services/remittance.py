@@ -115,7 +115,7 @@ def remittance_confirm(
         locked.decided_by = actor
         locked.save(update_fields=["state", "credited_rmb", "payment", "decided_at", "decided_by"])
         if locked.slip.is_pending and locked.slip.uploaded_by_id != actor.pk:
-            portal_services.evidence_approve(evidence=locked.slip, reviewer=actor)
+            locked.slip = portal_services.evidence_approve(evidence=locked.slip, reviewer=actor)
         audit_record(
             actor=actor,
             action="fees.remittance_confirmed",
@@ -140,7 +140,7 @@ def remittance_reject(*, remittance: RemittanceConfirmation, reason: str, actor:
         locked.decided_by = actor
         locked.save(update_fields=["state", "reason", "decided_at", "decided_by"])
         if locked.slip.is_pending and locked.slip.uploaded_by_id != actor.pk:
-            portal_services.evidence_reject(evidence=locked.slip, reviewer=actor, reason=reason)
+            locked.slip = portal_services.evidence_reject(evidence=locked.slip, reviewer=actor, reason=reason)
         audit_record(
             actor=actor,
             action="fees.remittance_rejected",
