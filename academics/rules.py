@@ -231,6 +231,8 @@ class _Counted:
     course: str | None
     credits: Decimal
     value: Decimal
+    # What "the higher result" compares: the grade value, then the score (88 beats 86, both 4.2).
+    rank: tuple[Decimal, int]
 
 
 def _field(record: Mapping, key: str) -> object:
@@ -281,6 +283,12 @@ def record_value(
     return grade_value(_field(record, "result"), _field(record, "scale"))
 
 
+def _rank(record: Mapping, value: Decimal) -> tuple[Decimal, int]:
+    if _mark(record) is None and record.get("scale") == Scale.HUNDRED:
+        return value, _score(record["result"])
+    return value, -1
+
+
 def _counted(records: Iterable[Mapping], *, makeup_pass_value: Decimal, pass_mark: int) -> list[_Counted]:
     if isinstance(records, Mapping | str | bytes):
         raise ValueError("GPA records must be a list of result records, not a single record.")
@@ -289,7 +297,9 @@ def _counted(records: Iterable[Mapping], *, makeup_pass_value: Decimal, pass_mar
         value = record_value(record, makeup_pass_value=makeup_pass_value, pass_mark=pass_mark)
         if value is not None:
             course = record.get("course")
-            counted.append(_Counted(course=course, credits=_credits(record["credits"]), value=value))
+            counted.append(
+                _Counted(course=course, credits=_credits(record["credits"]), value=value, rank=_rank(record, value))
+            )
     return counted
 
 
@@ -329,10 +339,13 @@ def study_abroad_gpa(
         code = str(counted.course).strip()
         # Handbook: Assessment 14 (same course number: the highest result counts). Compared before the cap, so
         # that 95 beats 90 although both count 4.0; on a full tie the earlier record stays.
-        if code not in best or counted.value > best[code].value:
+        if code not in best or counted.rank > best[code].rank:
             best[code] = counted
     # Handbook: Assessment 14 (every value above 4.0 in the chart is exactly 86+, A- or better, or Distinction).
-    capped = [_Counted(course=c.course, credits=c.credits, value=min(c.value, STUDY_ABROAD_CAP)) for c in best.values()]
+    capped = [
+        _Counted(course=c.course, credits=c.credits, value=min(c.value, STUDY_ABROAD_CAP), rank=c.rank)
+        for c in best.values()
+    ]
     return _average(capped)
 
 
@@ -607,6 +620,7 @@ def makeup_eligibility(
     """Assessment 24-27: one makeup for a failed, deferred or absent result, applied for in time; none after 0 or a
     violation, none for practical courses."""
     course_type = CourseType(course_type)
+    scale = _scale(scale)
     mark = _mark({"mark": mark})
     _check_count(makeups_taken, "The number of makeups taken")
 
@@ -619,7 +633,7 @@ def makeup_eligibility(
     # Handbook: Assessment 24 (no makeup after a discipline violation or a 0).
     if mark == Mark.VIOLATION:
         return refuse(MakeupRefusal.DISCIPLINE_VIOLATION)
-    if mark == Mark.BARRED or (mark is None and _scale(scale) == Scale.HUNDRED and _score(result) == 0):
+    if mark == Mark.BARRED or (mark is None and scale == Scale.HUNDRED and _score(result) == 0):
         return refuse(MakeupRefusal.ZERO_RESULT)
     # STATUS Art. 11.VI: absence without reason bars a makeup there; the handbook (Assessment 24) allows it.
     if mark == Mark.ABSENT and not absent_may_make_up:
@@ -681,15 +695,18 @@ def standing_attempt(
     pass_mark: int = DEFAULT_PASS_MARK,
 ) -> Mapping | None:
     """Academic Rules 20: of a course's attempts (first sitting, then retakes) the higher result stands; ties keep
-    the earlier one; None when no attempt counts."""
+    the earlier one (a score breaks a tie of grade values); None when no attempt counts."""
     if isinstance(attempts, Mapping | str | bytes):
         raise ValueError("Attempts must be a list of result records.")
-    standing, standing_value = None, None
+    standing, standing_rank = None, None
     for attempt in attempts:
         value = record_value(attempt, makeup_pass_value=makeup_pass_value, pass_mark=pass_mark)
+        if value is None:
+            continue
+        rank = _rank(attempt, value)
         # Handbook: Academic Rules 20 (the higher mark/grade is recorded as the valid result).
-        if value is not None and (standing_value is None or value > standing_value):
-            standing, standing_value = attempt, value
+        if standing_rank is None or rank > standing_rank:
+            standing, standing_rank = attempt, rank
     return standing
 
 

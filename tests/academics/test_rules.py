@@ -391,6 +391,12 @@ def test_study_abroad_takes_the_highest_result_before_capping_it():
     assert study_abroad_gpa(records) == D("3.6")
 
 
+def test_study_abroad_takes_the_higher_mark_of_equal_grade_values():
+    # 86 and 88 both count 4.2 -> 4.0; 88 is the higher result, with 2 credits: (4.0 x 2 + 3.0 x 2) / 4 = 3.5
+    records = [rec(86, credits=4, course="M"), rec(88, credits=2, course="M"), rec(75, credits=2, course="B")]
+    assert study_abroad_gpa(records) == D("3.5")
+
+
 def test_study_abroad_keeps_the_earlier_of_two_equal_results():
     # (4.5 -> 4.0 x 4 + 3.0 x 2) / 6 = 22 / 6
     records = [rec(90, credits=4, course="M"), rec(90, credits=3, course="M"), rec(75, credits=2, course="B")]
@@ -710,7 +716,8 @@ def test_retakes_taken_must_be_a_count():
         ([rec(70), rec(85), rec(80)], 1),  # the higher result stands
         ([rec(85), rec(70)], 0),  # a worse retake changes nothing
         ([rec(90), rec(90)], 0),  # a tie keeps the first sitting
-        ([rec(86), rec(88)], 0),  # 86 and 88 have the same grade value: no improvement
+        ([rec(86), rec(88)], 1),  # the same grade value, but 88 is the higher mark
+        ([rec(88), rec(86)], 0),
         ([rec("B", "letter"), rec("A-", "letter")], 1),
         ([rec(80), rec(None, mark="absent")], 0),
         ([rec(None, mark="deferred"), rec(65)], 1),
@@ -829,6 +836,7 @@ def test_invalid_credit_histories_are_refused(credits, program):
         ([11, 11], "regular", 2, 2, True),  # a third short semester in a row would quit
         ([11, 12, 11, 12, 11], "regular", 1, 3, True),  # a fourth in all would quit
         ([11, 12], "regular", 0, 1, False),
+        ([11, 11, 12], "regular", 0, 2, False),  # the run of two is broken: a new one starts from nothing
         ([9], "csl", 1, 1, True),
         ([9, 9], "csl", 2, 2, False),  # already flagged, no longer a warning
     ],
