@@ -109,9 +109,28 @@ MATRIX = {
     "registration_desk": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
     # The POST carries no student ID: those who may use the desk are sent back to look a student up.
     "registration_desk_register": {"GET": expect(405), "POST": staff_only(403, office=302, admin=302)},
+    # Deferred registration: a1 has a leave application waiting, and is on the two-week list of the semester.
+    # a1's empty POST is answered "you already applied" (302); the others' empty application is refused (400).
+    "registration_leave": {"GET": students_only(), "POST": students_only(400) | {"a1": 302}},
+    "registration_leave_detail": {"GET": owner_only(), "POST": expect(405)},
+    "registration_leave_cancel": {"GET": expect(405), "POST": owner_only(302)},
+    "registration_leave_queue": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
+    "registration_leave_review": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "registration_two_week_list": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
+    "registration_listing_decide": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
     "inbox": {"GET": login_required(200), "POST": expect(405)},
     "notification_detail": {"GET": owner_only(), "POST": expect(405)},
     "evidence_file": {
+        "GET": owner_only() | {"office": 200, "admin": 200},
+        "POST": expect(405),
+    },
+    "evidence_preview": {
         "GET": owner_only() | {"office": 200, "admin": 200},
         "POST": expect(405),
     },
@@ -159,6 +178,9 @@ MATRIX = {
     },
     "fees_unpaid_list": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
     "fees_refund_calculator": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "api_fees_ledger": {"GET": api(200), "POST": api(405)},
+    "api_fees_receipts": {"GET": api(200), "POST": api(405)},
+    "api_fees_receipt_pdf": {"GET": api(405), "POST": api(404, a1=202, finance=202, admin=202)},
     "api_me": {"GET": api(200), "POST": api(405)},
     "api_student_list": {"GET": api(200), "POST": api(405)},
     "api_student_detail": {
@@ -285,9 +307,30 @@ def world(db, school_a, school_b):
     ereceipt = services.evidence_submit(
         student=a1, kind=EvidenceKind.TUITION_RECEIPT, upload=upload("receipt.pdf"), uploaded_by=a1.user
     )
+    # Deferred registration: a1 asks for leave, and is on the two-week list.
+    from registration.models import ListingKind, TwoWeekListing
+    from registration.services import registration_leave_apply
+
+    leave = registration_leave_apply(
+        student=a1,
+        semester=semester,
+        user=a1.user,
+        reason="Flight cancelled",
+        expected_on=semester.registration_day + timedelta(days=3),
+    )
+    listing = TwoWeekListing.objects.create(
+        student=a1,
+        semester=semester,
+        kind=ListingKind.TO_BE_WITHDRAWN,
+        registration_day=semester.registration_day,
+        last_day_to_register=semester.registration_day + timedelta(days=14),
+        listed_on=semester.registration_day + timedelta(days=15),
+    )
     objects = {
         "student": a1,
         "pending": pending,
+        "leave": leave,
+        "listing": listing,
         "payment": payment,
         "remittance": remittance,
         "ereceipt": ereceipt,
@@ -317,7 +360,11 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["registration"].pk})
     if name == "registration_step":
         return reverse(name, kwargs={"step": "contacts"})
-    if name == "fees_receipt_pdf":
+    if name in ("registration_leave_detail", "registration_leave_cancel", "registration_leave_review"):
+        return reverse(name, kwargs={"pk": objects["leave"].pk})
+    if name == "registration_listing_decide":
+        return reverse(name, kwargs={"pk": objects["listing"].pk})
+    if name in ("fees_receipt_pdf", "api_fees_receipt_pdf"):
         return reverse(name, kwargs={"pk": objects["payment"].receipt.pk})
     if name == "fees_entry_reverse":
         return reverse(name, kwargs={"pk": objects["payment"].pk})
@@ -375,6 +422,8 @@ def admin_url(name, pattern, world_objects, people):
         "portal_notification": world_objects["notification"].pk,
         "portal_generateddocument": world_objects["document"].pk,
         "registration_registrationform": world_objects["registration"].pk,
+        "registration_registrationleave": world_objects["leave"].pk,
+        "registration_twoweeklisting": world_objects["listing"].pk,
     }
     if model not in objects:
         return reverse(name, kwargs={"object_id": "999999"})
