@@ -1,6 +1,8 @@
 from django.urls import path
 
+from fees import api as fees_api
 from portal import api
+from registration import api as registration_api
 
 urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api_me"),
@@ -15,4 +17,36 @@ urlpatterns = [
     path("documents/", api.DocumentListApi.as_view(), name="api_document_list"),
     path("documents/enrolment-certificate/", api.EnrolmentCertificateApi.as_view(), name="api_enrolment_certificate"),
     path("documents/<int:pk>/", api.DocumentDetailApi.as_view(), name="api_document_detail"),
+    # Semester registration: the student's own form, then the office's review.
+    path("registration/", registration_api.RegistrationCurrentApi.as_view(), name="api_registration_current"),
+    *[
+        path(f"registration/steps/{step}/", view.as_view(), name=f"api_registration_step_{step}")
+        for step, view in registration_api.STEP_APIS.items()
+    ],
+    path("registration/submit/", registration_api.RegistrationSubmitApi.as_view(), name="api_registration_submit"),
+    path(
+        "registration/visa-letter/",
+        registration_api.RegistrationVisaLetterApi.as_view(),
+        name="api_registration_visa_letter",
+    ),
+    path("registration/forms/", registration_api.RegistrationQueueApi.as_view(), name="api_registration_queue"),
+    path(
+        "registration/forms/<int:pk>/",
+        registration_api.RegistrationFormDetailApi.as_view(),
+        name="api_registration_form_detail",
+    ),
+    path(
+        "registration/forms/<int:pk>/decision/",
+        registration_api.RegistrationDecisionApi.as_view(),
+        name="api_registration_decision",
+    ),
+    path(
+        "registration/forms/<int:pk>/approve-all/",
+        registration_api.RegistrationApproveAllApi.as_view(),
+        name="api_registration_approve_all",
+    ),
+    # Fees: ledger entries and receipts (a student's own; finance everybody's).
+    path("fees/ledger/", fees_api.LedgerListApi.as_view(), name="api_fees_ledger"),
+    path("fees/receipts/", fees_api.ReceiptListApi.as_view(), name="api_fees_receipts"),
+    path("fees/receipts/<int:pk>/pdf/", fees_api.ReceiptPdfApi.as_view(), name="api_fees_receipt_pdf"),
 ]

@@ -7,9 +7,11 @@ endpoint added to portal/api_urls.py is fuzzed and replayed here without anybody
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -26,7 +28,9 @@ from schemathesis.specs.openapi.checks import (
 from portal import services
 from portal.models import EvidenceKind, Notification
 from portal.wsgi import application
-from tests.factories import upload
+from registration import services as registration_services
+from tests.factories import SemesterFactory, upload
+from tests.registration.test_services import fill
 
 pytestmark = pytest.mark.django_db
 
@@ -75,11 +79,18 @@ class World:
     classmate_evidence: object
     notification: object
     document: object
+    registration: object
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
         """Real ids for the path parameters, so fuzzing reaches existing objects and not only 404s."""
-        ids = [self.evidence.pk, self.classmate_evidence.pk, self.notification.pk, self.document.pk]
+        ids = [
+            self.evidence.pk,
+            self.classmate_evidence.pk,
+            self.notification.pk,
+            self.document.pk,
+            self.registration.pk,
+        ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
 
@@ -110,6 +121,13 @@ def world(
         parameters={"student_id": student.student_id},
         language="en",
     )
+    # Semester registration: a window open now, and Amina's form submitted for review.
+    today = timezone.localdate()
+    semester = SemesterFactory(starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=120))
+    registration = registration_services.registration_submit(
+        form=fill(registration_services.registration_form_for(student=student, semester=semester), student.user),
+        user=student.user,
+    )
     return World(
         student=student,
         classmate=classmate,
@@ -118,6 +136,7 @@ def world(
         classmate_evidence=classmate_evidence,
         notification=notification,
         document=document,
+        registration=registration,
         people={
             "student": student.user,
             "school staff": staff_a,
@@ -210,6 +229,7 @@ OWNED_OBJECT = {
     "evidence": lambda world: world.evidence.pk,
     "notifications": lambda world: world.notification.pk,
     "documents": lambda world: world.document.pk,
+    "registration": lambda world: world.registration.pk,
 }
 
 
