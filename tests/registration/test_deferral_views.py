@@ -428,3 +428,10 @@ def test_the_two_week_list_page_says_its_dates_in_the_listing(client_for, listed
     response = client_for(office_staff).get(reverse("registration_listing_decide", args=[listing.pk]))
     assert response.status_code == 200
     assert listing.listed_on.isoformat() in response.content.decode()
+
+
+def test_the_office_finds_the_deferral_pages_on_its_home_page_and_school_staff_do_not(
+    client_for, office_staff, staff_a
+):
+    assert reverse("registration_two_week_list") in client_for(office_staff).get(reverse("staff_home")).content.decode()
+    assert reverse("registration_two_week_list") not in client_for(staff_a).get(reverse("staff_home")).content.decode()
