@@ -79,7 +79,7 @@ def registration_leave(request):
     status = 200
     form = None
     if can_apply:
-        form = LeaveApplyForm(request.POST or None, request.FILES or None)
+        form = LeaveApplyForm(request.POST, request.FILES) if request.method == "POST" else LeaveApplyForm()
     if request.method == "POST":
         if form is None:
             messages.error(request, _("You cannot apply for leave of registration for this semester now."))

@@ -435,3 +435,9 @@ def test_the_office_finds_the_deferral_pages_on_its_home_page_and_school_staff_d
 ):
     assert reverse("registration_two_week_list") in client_for(office_staff).get(reverse("staff_home")).content.decode()
     assert reverse("registration_two_week_list") not in client_for(staff_a).get(reverse("staff_home")).content.decode()
+
+
+def test_an_empty_application_is_refused_with_what_is_missing(client_for, student, semester):
+    response = client_for(student.user).post(reverse(LEAVE), {})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"reason", "expected_on"}
