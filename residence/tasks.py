@@ -13,6 +13,6 @@ def residence_reminders_send() -> dict:
 
 
 @shared_task(acks_late=True)
-def reminder_emails_send(run: str) -> int:
+def reminder_emails_send(run: str, first_id: int | None = None, last_id: int | None = None) -> int:
     """Email the in-portal reminders of one run of the job (each email once)."""
-    return services.reminder_emails_send(run=run)
+    return services.reminder_emails_send(run=run, first_id=first_id, last_id=last_id)

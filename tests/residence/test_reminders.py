@@ -101,7 +101,7 @@ def test_renewing_the_permit_closes_the_obligation_and_stops_its_reminders(amina
 
 def test_a_crash_between_claiming_and_notifying_loses_nothing_and_sends_nothing_twice(amina, on_record):
     permit(on_record, amina, date(2026, 12, 14))
-    with mock.patch.object(Notification.objects, "bulk_create", side_effect=RuntimeError("worker killed")):
+    with mock.patch("residence.services.reminders._notifications_insert", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             run()
     # The claim rolled back with the notification: nothing was sent, nothing is marked as sent.
