@@ -77,7 +77,7 @@ def build(students: int, today: date) -> None:
         VisaRecord,
     )
 
-    rng = random.Random(5)
+    rng = random.Random(5)  # noqa: S311 - reproducible test data, not secrets
     now = timezone.now().isoformat()
     print(f"Loading {students:,} students ...", flush=True)
     started = time.perf_counter()
@@ -100,7 +100,7 @@ def build(students: int, today: date) -> None:
         cursor.execute(
             f"TRUNCATE {', '.join(tables)}, portal_notification, portal_auditentry, portal_reviewevent CASCADE"
         )
-        cursor.execute(f"DELETE FROM {User._meta.db_table} WHERE role = 'student' OR username = 'bench-office'")
+        cursor.execute(f"DELETE FROM {User._meta.db_table} WHERE role = 'student' OR username = 'bench-office'")  # noqa: S608
         Semester.objects.all().delete()
         for offset, (name, length) in enumerate([("autumn", 136), ("spring", 130), ("next autumn", 136)]):
             starts = date(today.year - 1, 9, 7) + timedelta(days=offset * 170)
@@ -115,7 +115,7 @@ def build(students: int, today: date) -> None:
         office = User.objects.create(username="bench-office", role="international_office")
         password = make_password(None)
 
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {User._meta.db_table}")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {User._meta.db_table}")  # noqa: S608
         first_user = cursor.fetchone()[0]
         user_ids = range(first_user, first_user + students)
         copy_rows(
@@ -140,7 +140,8 @@ def build(students: int, today: date) -> None:
         cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [Student._meta.db_table, user_ids[-1]])
 
         evidence_columns = ["id", "student_id", "kind", "file", "original_name", "content_type", "size", "sha256",
-                            "uploaded_at", "uploaded_by_id", "state", "decided_at", "decided_by_id", "reason"]  # fmt: skip
+                            "uploaded_at", "uploaded_by_id", "state", "decided_at", "decided_by_id",
+                            "reason"]  # fmt: skip
         next_evidence = [1]
         evidence_rows: list[tuple] = []
 
@@ -173,7 +174,8 @@ def build(students: int, today: date) -> None:
                 permits.append((sid, evidence(sid, "visa_page"), sid, now, "t", f"E{sid}", issued, expires))
             ends = date(today.year + 1, 8, 31) if rng.random() < 0.9 else today + timedelta(days=rng.randint(0, 90))
             insurances.append(
-                (sid, evidence(sid, "insurance_proof"), sid, now, "t", f"C{sid}", "Ping An", ends - timedelta(days=365), ends)
+                (sid, evidence(sid, "insurance_proof"), sid, now, "t", f"C{sid}", "Ping An",
+                 ends - timedelta(days=365), ends)
             )  # fmt: skip
         copy_rows(cursor, Evidence._meta.db_table, evidence_columns, evidence_rows)
         cursor.execute(
@@ -188,12 +190,14 @@ def build(students: int, today: date) -> None:
         copy_rows(cursor, ResidencePermitRecord._meta.db_table, [*record, "number", "issued_on", "expires_on"], permits)
         copy_rows(cursor, PhysicalExamRecord._meta.db_table, [*record, "certificate_number", "verified_on"], exams)
         copy_rows(
-            cursor, InsuranceRecord._meta.db_table, [*record, "certificate_number", "insurer", "starts_on", "ends_on"], insurances
+            cursor, InsuranceRecord._meta.db_table,
+            [*record, "certificate_number", "insurer", "starts_on", "ends_on"], insurances
         )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"Loaded in {time.perf_counter() - started:.1f} s: {len(evidence_rows):,} evidence rows, "
-          f"{len(visas):,} visas, {len(permits):,} permits, {len(exams):,} exams, {len(insurances):,} insurances")  # fmt: skip
+          f"{len(visas):,} visas, {len(permits):,} permits, {len(exams):,} exams, "
+          f"{len(insurances):,} insurances")  # fmt: skip
 
 
 def timed_run(label: str, today: date) -> dict:
