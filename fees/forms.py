@@ -155,3 +155,7 @@ class RefundCalculatorForm(forms.Form):
         label=_("Visa or permit changed within three days of the drop-out request"), required=False, initial=True
     )
     receipts_returned = forms.BooleanField(label=_("Original receipts handed back"), required=False, initial=True)
+
+
+class BillingForm(forms.Form):
+    semester = forms.ModelChoiceField(label=_("Semester to bill"), queryset=Semester.objects.all())

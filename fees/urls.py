@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/fees/students/<str:student_id>/charge/", finance.charge_add, name="fees_charge_add"),
     path("staff/fees/students/<str:student_id>/payment/", finance.payment_add, name="fees_payment_add"),
     path("staff/fees/entries/<int:pk>/reverse/", finance.entry_reverse, name="fees_entry_reverse"),
+    path("staff/fees/billing/", finance.billing, name="fees_billing"),
     path("staff/fees/import/", finance.statement_import, name="fees_statement_import"),
     path("staff/fees/remittances/", finance.remittance_queue, name="fees_remittance_queue"),
     path("staff/fees/remittances/<int:pk>/", finance.remittance_decide, name="fees_remittance_decide"),

@@ -6,6 +6,7 @@
 - refunds: refund requests, finance's decision and the payout.
 """
 
+from fees.services.billing import tuition_bill_semester  # noqa: F401
 from fees.services.ereceipts import ereceipt_accept, ereceipt_reject  # noqa: F401
 from fees.services.ledger import (  # noqa: F401
     charge_add,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fees import rules, selectors, services
 from fees.forms import (
+    BillingForm,
     ChargeForm,
     EreceiptDecisionForm,
     PaymentForm,
@@ -20,7 +21,7 @@ from fees.forms import (
     ReverseForm,
     StatementForm,
 )
-from fees.models import FeeKind, LedgerEntry, RemittanceConfirmation, RemittanceState
+from fees.models import FeeKind, FeeSchedule, LedgerEntry, RemittanceConfirmation, RemittanceState
 from fees.permissions import can_manage_fees
 from fees.services.statement import HEADER
 from fees.views.student import account_context
@@ -338,4 +339,29 @@ def refund_calculator(request):
             status = 400
     return render(
         request, "fees/finance/refund_calculator.html", {"form": form, "result": result, "error": error}, status=status
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def billing(request):
+    """Bill a semester's tuition from the fee schedules (Handbook: fees/ 1.2.1-1.2.3); running it twice is safe."""
+    _check_finance(request)
+    form = BillingForm(request.POST or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.tuition_bill_semester(
+                    semester=form.cleaned_data["semester"], actor=request.user, request=request
+                )
+            except ValueError as exc:
+                form.add_error("semester", str(exc))
+                status = 400
+        else:
+            status = 400
+    schedules = FeeSchedule.objects.order_by("-academic_year", "kind", "program", "programme")[:200]
+    return render(
+        request, "fees/finance/billing.html", {"form": form, "result": result, "schedules": schedules}, status=status
     )

@@ -294,3 +294,53 @@ def test_receipt_numbers_are_unique(student, finance_staff):
         pay(student, amount, by=finance_staff)
     numbers = list(Receipt.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == 3
+
+
+# --- Billing from the schedules -------------------------------------------------------------------------------
+
+
+def test_billing_a_semester_charges_each_self_funded_student_once(school_a, finance_staff):
+    from fees.models import FeeSchedule
+    from fees.selectors import tuition_status_for
+    from portal.models import DegreeLevel, Funding
+
+    semester = autumn()
+    FeeSchedule.objects.create(kind="tuition", academic_year=YEAR, program="degree", period="year", amount="24000")
+    FeeSchedule.objects.create(
+        kind="tuition",
+        academic_year=YEAR,
+        program="degree",
+        programme="Clinical Medicine (MBBS)",
+        period="year",
+        amount="42000",
+    )
+    FeeSchedule.objects.create(
+        kind="tuition", academic_year=YEAR, program="non_degree", period="semester", amount="11000"
+    )
+    mbbs = StudentFactory(school=school_a)
+    economics = StudentFactory(school=school_a, programme="Economics")
+    language = StudentFactory(school=school_a, degree_level=DegreeLevel.NON_DEGREE, programme="Chinese Language")
+    scholar = StudentFactory(school=school_a, funding=Funding.CSC)
+
+    first = services.tuition_bill_semester(semester=semester, actor=finance_staff)
+    again = services.tuition_bill_semester(semester=semester, actor=finance_staff)
+
+    assert (first.billed, again.billed, again.already_billed) == (3, 0, 3)
+    charges = {e.student_id: e for e in LedgerEntry.objects.filter(entry_type="charge")}
+    assert charges[mbbs.pk].amount == Decimal("42000.00") and charges[mbbs.pk].semester is None
+    assert charges[economics.pk].amount == Decimal("24000.00")
+    assert charges[language.pk].amount == Decimal("11000.00") and charges[language.pk].semester == semester
+    assert scholar.pk not in charges
+    status = tuition_status_for(students=[mbbs, scholar], semester=semester)
+    assert not status[mbbs.pk].paid and status[mbbs.pk].balance == Decimal("42000.00")
+    assert status[scholar.pk].covered_by_scholarship
+
+
+def test_spring_billing_does_not_bill_a_degree_student_twice_in_a_year(student, finance_staff):
+    from fees.models import FeeSchedule
+    from tests.fees.helpers import spring
+
+    FeeSchedule.objects.create(kind="tuition", academic_year=YEAR, program="degree", period="year", amount="24000")
+    services.tuition_bill_semester(semester=autumn(), actor=finance_staff)
+    result = services.tuition_bill_semester(semester=spring(), actor=finance_staff)
+    assert result.billed == 0 and LedgerEntry.objects.filter(student=student, entry_type="charge").count() == 1

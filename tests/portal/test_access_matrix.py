@@ -162,6 +162,7 @@ MATRIX = {
     "fees_payment_add": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
     # An empty reason is refused with a message and a redirect back to the account.
     "fees_entry_reverse": {"GET": expect(405), "POST": staff_only(403, finance=302, admin=302)},
+    "fees_billing": {"GET": staff_only(403, finance=200, admin=200), "POST": staff_only(403, finance=400, admin=400)},
     "fees_statement_import": {
         "GET": staff_only(403, finance=200, admin=200),
         "POST": staff_only(403, finance=400, admin=400),
