@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import OperationalError as DatabaseOperationalError
@@ -492,6 +493,20 @@ def activation_link_send(*, user_id: int) -> bool:
         recipient_list=[user.email],
     )
     return True
+
+
+def evidence_preview_png(*, evidence: Evidence) -> tuple[bytes, int]:
+    """The review picture of a PDF upload, made once and cached: an upload never changes after it is stored."""
+    from portal.previews import pdf_preview_png
+
+    key = f"evidence-preview:{evidence.pk}:{evidence.sha256}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    with evidence.file.open("rb") as handle:
+        preview = pdf_preview_png(handle.read())
+    cache.set(key, preview, timeout=60 * 60)
+    return preview
 
 
 def evidence_file_read(*, evidence: Evidence, reader: User, request=None) -> None:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.notification_detail, name="notification_detail"),
     # Files: served only through these permission-checking views
     path("evidence/<int:pk>/file/", evidence.evidence_file, name="evidence_file"),
+    path("evidence/<int:pk>/preview/", evidence.evidence_preview, name="evidence_preview"),
     # Generated documents (letters, batches)
     path("documents/", documents.document_list, name="document_list"),
     path("documents/enrolment-certificate/", documents.enrolment_certificate_request, name="enrolment_certificate"),
@@ -51,6 +52,8 @@ urlpatterns = [
     path("", include("registration.urls")),
     # Fees
     path("", include("fees.urls")),
+    # Residence permit, visa, passport and insurance
+    path("", include("residence.urls")),
     # API
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -9,6 +9,7 @@ from portal import selectors, services
 from portal.decorators import student_required
 from portal.forms import EvidenceReplaceForm, EvidenceUploadForm
 from portal.models import Evidence, ReviewState
+from portal.previews import PreviewError
 
 
 def _form_error(form, exc: ValidationError) -> None:
@@ -98,4 +99,28 @@ def evidence_file(request, pk):
         raise Http404
     response = evidence_file_response(evidence)
     services.evidence_file_read(evidence=evidence, reader=request.user, request=request)
+    return response
+
+
+@require_safe
+def evidence_preview(request, pk):
+    """A picture of a PDF's first pages for the review page; the same access as the file itself."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    evidence = selectors.evidence_get(user=request.user, pk=pk)
+    if evidence is None or not evidence.file or evidence.content_type != "application/pdf":
+        raise Http404
+    try:
+        png, page_count = services.evidence_preview_png(evidence=evidence)
+    except PreviewError:
+        return HttpResponse(
+            _("This PDF cannot be shown here; download it instead."), status=422, content_type="text/plain"
+        )
+    services.evidence_file_read(evidence=evidence, reader=request.user, request=request)
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Page-Count"] = str(page_count)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

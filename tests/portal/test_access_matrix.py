@@ -182,6 +182,27 @@ MATRIX = {
     "api_fees_ledger": {"GET": api(200), "POST": api(405)},
     "api_fees_receipts": {"GET": api(200), "POST": api(405)},
     "api_fees_receipt_pdf": {"GET": api(405), "POST": api(404, a1=202, finance=202, admin=202)},
+    # Residence: a1 has a passport version waiting for review; school staff see their school's records, read-only.
+    "residence_overview": {"GET": students_only(), "POST": expect(405)},
+    "residence_update": {"GET": students_only(), "POST": students_only(400)},
+    "residence_passport_lost": {"GET": students_only(), "POST": students_only(400)},
+    "residence_board": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "residence_student": {
+        "GET": staff_only(404, staff_a=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "residence_record_decide": {
+        "GET": expect(405),
+        "POST": staff_only(404, staff_a=403, office=400, admin=400),
+    },
+    "api_residence_records": {
+        "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_residence_obligations": {"GET": api(200), "POST": api(405)},
     "api_me": {"GET": api(200), "POST": api(405)},
     "api_student_list": {"GET": api(200), "POST": api(405)},
     "api_student_detail": {
@@ -327,6 +348,16 @@ def world(db, school_a, school_b):
         last_day_to_register=semester.registration_day + timedelta(days=14),
         listed_on=semester.registration_day + timedelta(days=15),
     )
+    from residence.services import record_submit
+
+    residence_record = record_submit(
+        student=a1,
+        kind="passport",
+        values={"number": "N1", "country": "Kenya", "issued_on": today, "expires_on": today + timedelta(days=3650)},
+        upload=upload(),
+        submitted_by=a1.user,
+        reason="change",
+    )
     objects = {
         "student": a1,
         "pending": pending,
@@ -339,6 +370,7 @@ def world(db, school_a, school_b):
         "notification": notification,
         "document": document,
         "registration": registration,
+        "residence_record": residence_record,
     }
     return people, objects
 
@@ -361,6 +393,10 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["registration"].pk})
     if name == "registration_step":
         return reverse(name, kwargs={"step": "contacts"})
+    if name == "residence_update":
+        return reverse(name, kwargs={"kind": "passport"})
+    if name == "residence_record_decide":
+        return reverse(name, kwargs={"kind": "passport", "pk": objects["residence_record"].pk})
     if name in ("registration_leave_detail", "registration_leave_cancel", "registration_leave_review"):
         return reverse(name, kwargs={"pk": objects["leave"].pk})
     if name == "registration_listing_decide":

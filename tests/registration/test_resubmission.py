@@ -85,6 +85,7 @@ def test_the_review_page_shows_what_changed_since_the_last_submission(submitted,
     assert "Changed since the last submission" in page
     assert "<del>PICC-1</del>" in page and "<ins>PICC-2</ins>" in page
     assert "insurance-clear.pdf" in page
+    assert reverse("evidence_preview", args=[form.insurance_proof_id]) in page
 
 
 def test_semester_codes_name_their_academic_year():
