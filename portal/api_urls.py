@@ -3,6 +3,7 @@ from django.urls import path
 from fees import api as fees_api
 from portal import api
 from registration import api as registration_api
+from residence import api as residence_api
 
 urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api_me"),
@@ -49,4 +50,10 @@ urlpatterns = [
     path("fees/ledger/", fees_api.LedgerListApi.as_view(), name="api_fees_ledger"),
     path("fees/receipts/", fees_api.ReceiptListApi.as_view(), name="api_fees_receipts"),
     path("fees/receipts/<int:pk>/pdf/", fees_api.ReceiptPdfApi.as_view(), name="api_fees_receipt_pdf"),
+    path(
+        "residence/students/<str:student_id>/records/",
+        residence_api.StudentRecordsApi.as_view(),
+        name="api_residence_records",
+    ),
+    path("residence/obligations/", residence_api.ObligationListApi.as_view(), name="api_residence_obligations"),
 ]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from residence import views
+
+urlpatterns = [
+    path("residence/", views.residence_overview, name="residence_overview"),
+    path("residence/update/<slug:kind>/", views.residence_update, name="residence_update"),
+    path("residence/passport-lost/", views.residence_passport_lost, name="residence_passport_lost"),
+    path("staff/residence/", views.residence_board, name="residence_board"),
+    path("staff/residence/students/<str:student_id>/", views.residence_student, name="residence_student"),
+    path(
+        "staff/residence/records/<slug:kind>/<int:pk>/decide/",
+        views.residence_record_decide,
+        name="residence_record_decide",
+    ),
+]
