@@ -34,7 +34,11 @@ def other_semester(db):
 
 
 def run(task, day: date):
-    return task.apply(kwargs={"day": day.isoformat()}).get()
+    # Run in-process as the worker would (apply), reading the result without EagerResult.get(), which Celery
+    # refuses in a thread where another task ran.
+    result = task.apply(kwargs={"day": day.isoformat()})
+    assert result.successful(), result.traceback
+    return result.result
 
 
 def test_the_list_job_lists_the_unregistered_of_the_current_semester_once(student, semester, other_semester):
