@@ -532,3 +532,30 @@ def test_reminder_queries_do_not_grow_with_students_when_none_is_due(semester, s
         return len(context.captured_queries)
 
     assert queries_for(3) == queries_for(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_applications_sent_at_the_same_moment_make_one_leave(school_a):
+    student = StudentFactory(school=school_a)
+    semester = SemesterFactory(code="2026-2027-8", registration_day=timezone.localdate() + timedelta(days=7))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def send():
+        try:
+            barrier.wait(timeout=5)
+            apply(
+                student, semester, today=timezone.localdate(), expected_on=semester.registration_day + timedelta(days=3)
+            )
+            outcomes.append("applied")
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == ["applied", "conflict"]
+    assert RegistrationLeave.objects.filter(student=student).count() == 1
