@@ -529,6 +529,22 @@ def test_the_queue_finds_a_student_by_id_or_name(amina_form, chen_form, office_s
     assert queue_ids(client, q="伟玲") == [chen_form.pk]
 
 
+def test_the_queue_and_the_form_show_who_collected_the_visa_letter(amina_form, chen_form, student, office_staff):
+    for form in (amina_form, chen_form):
+        for item in form.items.all():
+            services.registration_item_decide(item=item, reviewer=office_staff, approve=True)
+    amina_form.refresh_from_db()
+    letter = services.visa_letter_request(form=amina_form, user=student.user, language="en")
+    GeneratedDocument.objects.filter(pk=letter.pk).update(first_downloaded_at=timezone.now())
+    client = api_for(office_staff)
+    assert queue_ids(client, letter="collected") == [amina_form.pk]
+    assert queue_ids(client, letter="not_collected") == [chen_form.pk]
+    row = next(row for row in client.get(QUEUE).json()["results"] if row["id"] == amina_form.pk)
+    assert row["letter_collected_at"] is not None
+    letters = client.get(form_url(amina_form.pk)).json()["visa_letters"]
+    assert [(entry["id"], entry["first_downloaded_at"] is not None) for entry in letters] == [(letter.pk, True)]
+
+
 def test_a_filter_that_cannot_be_right_is_a_400_naming_it(amina_form, office_staff):
     response = api_for(office_staff).get(QUEUE, {"school": "no-such-school", "submitted_from": "yesterday"})
     assert response.status_code == 400
