@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from portal import permissions
-from registration.permissions import can_review_registration
+from registration.permissions import can_review_registration, can_view_registration_counts
 
 
 def portal(request):
@@ -16,5 +16,6 @@ def portal(request):
         "is_portal_staff": permissions.is_staff_member(user) if user is not None else False,
         "is_portal_admin": permissions.is_admin(user) if user is not None else False,
         "can_review_registration": can_review_registration(user) if user is not None else False,
+        "can_view_registration_counts": can_view_registration_counts(user) if user is not None else False,
         "can_import_students": permissions.can_import_students(user) if user is not None else False,
     }

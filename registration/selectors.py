@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -71,19 +71,29 @@ def registration_queue(*, user, filters: dict | None = None) -> QuerySet[Registr
             | Q(student__name_latin__icontains=search)
             | Q(student__name_zh__icontains=search)
         )
-    forms = forms.annotate(letter_collected_at=Subquery(_letters_collected().values("first_downloaded_at")[:1]))
+    forms = forms.alias(letter_collected_at=Subquery(_letters_collected().values("first_downloaded_at")[:1]))
     if filters.get("letter") == "collected":
         forms = forms.filter(letter_collected_at__isnull=False)
     elif filters.get("letter") == "not_collected":
         forms = forms.filter(status=FormStatus.APPROVED, location=Location.IN_CHINA, letter_collected_at__isnull=True)
+    # Per-row subqueries rather than a join with GROUP BY: PostgreSQL then sorts and cuts the page first and counts
+    # items for those 50 rows only, and the paginator's COUNT leaves them out (benchmarks/registration_queue.py).
     return (
         forms.select_related("student__school", "semester")
-        .annotate(
-            pending_count=Count("items", filter=Q(items__state=ItemState.PENDING)),
-            rejected_count=Count("items", filter=Q(items__state=ItemState.REJECTED)),
-        )
+        .annotate(pending_count=_item_count(ItemState.PENDING), rejected_count=_item_count(ItemState.REJECTED))
         .order_by("submitted_at", "pk")
     )
+
+
+def _item_count(state: str) -> Coalesce:
+    counted = (
+        RegistrationItem.objects.filter(form=OuterRef("pk"), state=state)
+        .order_by()
+        .values("form")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _letters_collected() -> QuerySet[GeneratedDocument]:
@@ -94,6 +104,24 @@ def _letters_collected() -> QuerySet[GeneratedDocument]:
         .filter(form_ref=OuterRef("pk"))
         .order_by("first_downloaded_at")
     )
+
+
+def registration_letters_collected(*, forms) -> dict[int, object]:
+    """When each of these forms' students first downloaded their visa-extension letter, for one page of the queue."""
+    collected: dict[int, object] = {}
+    form_ids = {str(form.pk) for form in forms}
+    if not form_ids:
+        return collected
+    letters = (
+        GeneratedDocument.objects.filter(kind="visa_extension_letter", first_downloaded_at__isnull=False)
+        .annotate(form_ref=KeyTextTransform("form_id", "parameters"))
+        .filter(form_ref__in=form_ids)
+        .order_by("first_downloaded_at")
+        .values_list("form_ref", "first_downloaded_at")
+    )
+    for form_ref, downloaded_at in letters:
+        collected.setdefault(int(form_ref), downloaded_at)
+    return collected
 
 
 def registration_visa_letters(*, form: RegistrationForm) -> list[GeneratedDocument]:

@@ -177,6 +177,10 @@ def registration_queue(request):
     forms_page = Paginator(selectors.registration_queue(user=request.user, filters=cleaned), 50).get_page(
         request.GET.get("page")
     )
+    forms_page.object_list = list(forms_page.object_list)
+    collected = selectors.registration_letters_collected(forms=forms_page.object_list)
+    for form in forms_page.object_list:
+        form.letter_collected_at = collected.get(form.pk)
     semester = selectors.registration_counts_semester()
     counts = selectors.registration_status_counts(user=request.user, semester=semester)
     return render(
