@@ -76,9 +76,6 @@ class RegistrationQueueApi(PortalApiView):
         submitted_at = serializers.DateTimeField(allow_null=True)
         pending_count = serializers.IntegerField()
         rejected_count = serializers.IntegerField()
-        letter_collected_at = serializers.DateTimeField(
-            allow_null=True, help_text="When the student first downloaded the visa-extension letter."
-        )
         version = serializers.IntegerField()
 
     @extend_schema(parameters=[QueueFilterSerializer], responses=QueueRowSerializer(many=True))
