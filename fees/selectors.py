@@ -282,7 +282,8 @@ def ereceipt_queue(*, user) -> QuerySet[Evidence]:
     return (
         Evidence.objects.visible_to(user)
         .pending_review()
-        .filter(kind=EvidenceKind.TUITION_RECEIPT)
+        # A receipt uploaded with the registration form is decided with the form's tuition item, not here.
+        .filter(kind=EvidenceKind.TUITION_RECEIPT, reviewed_in="")
         .select_related("student__school")
         .order_by("uploaded_at", "pk")
     )

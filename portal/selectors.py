@@ -54,7 +54,8 @@ def evidence_earlier_versions(*, evidence: Evidence) -> list[Evidence]:
 def review_queue(*, user, kind: str = "") -> QuerySet[Evidence]:
     """Pending evidence this user decides on, oldest first."""
     kinds = permissions.reviewable_kinds(user)
-    queue = evidence_list(user=user).pending_review().filter(kind__in=kinds)
+    # Uploads another app reviews in its own workflow (registration items) wait there, not here.
+    queue = evidence_list(user=user).pending_review().filter(kind__in=kinds, reviewed_in="")
     if kind:
         queue = queue.filter(kind=kind)
     return queue.order_by("uploaded_at", "pk")
@@ -62,7 +63,13 @@ def review_queue(*, user, kind: str = "") -> QuerySet[Evidence]:
 
 def review_queue_counts(*, user) -> dict[str, int]:
     kinds = permissions.reviewable_kinds(user)
-    rows = evidence_list(user=user).pending_review().filter(kind__in=kinds).values("kind").annotate(n=Count("pk"))
+    rows = (
+        evidence_list(user=user)
+        .pending_review()
+        .filter(kind__in=kinds, reviewed_in="")
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
     return {row["kind"]: row["n"] for row in rows}
 
 

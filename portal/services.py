@@ -140,8 +140,17 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 # --- Evidence -------------------------------------------------------------------------------------------------
 
 
-def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, previous: Evidence | None = None):
-    """Store a new uploaded document for review, or a resubmission replacing a rejected one."""
+def evidence_submit(
+    *,
+    student: Student,
+    kind: str,
+    upload,
+    uploaded_by: User,
+    previous: Evidence | None = None,
+    reviewed_in: str = "",
+):
+    """Store a new uploaded document for review, or a resubmission replacing a rejected one. `reviewed_in` names
+    the app that decides it in its own review (it then stays out of the documents queue)."""
     if not permissions.can_upload_evidence_for(uploaded_by, student):
         raise PermissionDenied(_("You may not upload documents for this student."))
     clean = getattr(upload, "portal_clean", None) or clean_evidence_file(upload)
@@ -170,6 +179,7 @@ def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, p
             uploaded_by=uploaded_by,
             previous=previous,
             state=state,
+            reviewed_in=reviewed_in,
         )
         evidence.file.save(f"upload{clean.extension}", ContentFile(clean.content), save=False)
         # The file is written before the row, so a row never points at nothing; if the row fails, drop the file.
@@ -183,7 +193,9 @@ def evidence_submit(*, student: Student, kind: str, upload, uploaded_by: User, p
     return evidence
 
 
-def _decide(*, evidence: Evidence, reviewer: User, to_state: str, reason: str = "") -> Evidence:
+def _decide(
+    *, evidence: Evidence, reviewer: User, to_state: str, reason: str = "", notify_student: bool = True
+) -> Evidence:
     with transaction.atomic():
         # Two reviewers may open the same item; the row lock makes the second one see the first decision.
         locked = Evidence.objects.select_for_update().select_related("student__user").get(pk=evidence.pk)
@@ -217,25 +229,31 @@ def _decide(*, evidence: Evidence, reviewer: User, to_state: str, reason: str = 
             changes={"state": [from_state, to_state]},
             reason=reason,
         )
-        student_user = locked.student.user
-        notify(
-            user=student_user,
-            template="portal/email/evidence_decided",
-            context={"evidence": locked, "approved": to_state == ReviewState.APPROVED, "reason": reason},
-            url="/student/documents/",
-        )
+        if notify_student:
+            notify(
+                user=locked.student.user,
+                template="portal/email/evidence_decided",
+                context={"evidence": locked, "approved": to_state == ReviewState.APPROVED, "reason": reason},
+                url="/student/documents/",
+            )
     return locked
 
 
-def evidence_approve(*, evidence: Evidence, reviewer: User) -> Evidence:
-    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.APPROVED)
+def evidence_approve(*, evidence: Evidence, reviewer: User, notify_student: bool = True) -> Evidence:
+    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.APPROVED, notify_student=notify_student)
 
 
-def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str) -> Evidence:
+def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str, notify_student: bool = True) -> Evidence:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the document is rejected, so the student can fix it.")})
-    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.REJECTED, reason=reason)
+    return _decide(
+        evidence=evidence,
+        reviewer=reviewer,
+        to_state=ReviewState.REJECTED,
+        reason=reason,
+        notify_student=notify_student,
+    )
 
 
 # --- Generated documents --------------------------------------------------------------------------------------

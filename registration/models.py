@@ -57,6 +57,16 @@ ITEM_FIELDS = {
 }
 
 
+# The upload each reviewed item carries, decided together with the item.
+ITEM_EVIDENCE = {
+    ItemKind.PASSPORT: "passport_scan",
+    ItemKind.TUITION: "tuition_receipt",
+    ItemKind.INSURANCE: "insurance_proof",
+    ItemKind.HOUSING: "housing_proof",
+    ItemKind.PERMIT: "permit_scan",
+}
+
+
 class ItemState(models.TextChoices):
     PENDING = "pending", _("Waiting for review")
     APPROVED = "approved", _("Approved")

@@ -64,6 +64,9 @@ class Evidence(models.Model):
         _("file"), storage=private_storage, upload_to=evidence_upload_to, max_length=255, blank=True
     )
     purged_at = models.DateTimeField(_("file removed"), null=True, blank=True)
+    # Where the upload is decided: blank for the documents queue, or the app whose own review decides it (the
+    # registration form's items), so one file is never waiting in two queues.
+    reviewed_in = models.CharField(_("reviewed in"), max_length=30, blank=True, default="")
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size in bytes"))

@@ -13,6 +13,7 @@ from portal.models import Semester, Student, User
 from portal.services import ConflictError
 from registration import rules
 from registration.models import (
+    ITEM_EVIDENCE,
     ITEM_FIELDS,
     FormStatus,
     FormSubmission,
@@ -134,7 +135,11 @@ def registration_step_save(
             setattr(form, field, value)
         for attached in uploads:
             evidence = portal_services.evidence_submit(
-                student=form.student, kind=attached.kind, upload=attached.upload, uploaded_by=user
+                student=form.student,
+                kind=attached.kind,
+                upload=attached.upload,
+                uploaded_by=user,
+                reviewed_in="registration",
             )
             setattr(form, attached.field, evidence)
         form.version += 1
@@ -348,6 +353,7 @@ def registration_item_decide(
         locked.decided_at, locked.decided_by = timezone.now(), reviewer
         locked.save(update_fields=["state", "reason", "decided_at", "decided_by"])
         ItemDecision.objects.create(item=locked, state=locked.state, reason=locked.reason, decided_by=reviewer)
+        _decide_item_evidence(locked, reviewer=reviewer, approve=approve)
         audit_record(
             actor=reviewer,
             action=f"registration.item_{locked.state}",
@@ -358,6 +364,19 @@ def registration_item_decide(
         )
         _settle_form(locked.form)
     return locked
+
+
+def _decide_item_evidence(item: RegistrationItem, *, reviewer: User, approve: bool) -> None:
+    """The item's upload takes the item's decision, so the file's own history (and the residence record it may
+    prove) agrees with the form; the student hears once, from the form's summary."""
+    field = ITEM_EVIDENCE.get(item.kind)
+    evidence = getattr(item.form, field) if field else None
+    if evidence is None or not evidence.is_pending:
+        return
+    if approve:
+        portal_services.evidence_approve(evidence=evidence, reviewer=reviewer, notify_student=False)
+    else:
+        portal_services.evidence_reject(evidence=evidence, reviewer=reviewer, reason=item.reason, notify_student=False)
 
 
 def _settle_form(form: RegistrationForm) -> None:

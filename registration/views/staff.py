@@ -19,7 +19,15 @@ from portal.decorators import staff_required
 from portal.models import School, Semester
 from portal.services import ConflictError
 from registration import rules, selectors, services
-from registration.models import FormStatus, ItemKind, ItemState, Location, RegistrationForm, TuitionPaymentType
+from registration.models import (
+    ITEM_EVIDENCE,
+    FormStatus,
+    ItemKind,
+    ItemState,
+    Location,
+    RegistrationForm,
+    TuitionPaymentType,
+)
 from registration.permissions import can_review_registration, can_view_registration_counts
 
 # The reasons reviewers give most often. The source (English) text is stored, so the student's pages and emails
@@ -142,15 +150,6 @@ def _item_rows(form: RegistrationForm, user) -> dict[str, list[tuple[str, object
             (_("Residence permit expiry date"), form.permit_expires_on, ""),
         ],
     }
-
-
-ITEM_EVIDENCE = {
-    ItemKind.PASSPORT: "passport_scan",
-    ItemKind.TUITION: "tuition_receipt",
-    ItemKind.INSURANCE: "insurance_proof",
-    ItemKind.HOUSING: "housing_proof",
-    ItemKind.PERMIT: "permit_scan",
-}
 
 
 def _reviewable_form(request, pk) -> RegistrationForm:
