@@ -17,3 +17,8 @@ def can_register_at_desk(user) -> bool:
 def can_view_registration_counts(user) -> bool:
     # School staff follow their own school's registration; the International College and admins see every school.
     return can_review_registration(user) or (permissions.is_staff_member(user) and user.role == Role.SCHOOL_STAFF)
+
+
+def can_manage_semesters(user) -> bool:
+    # Handbook: NOTICE — the International College announces the window, the registration day and place.
+    return can_review_registration(user)

@@ -224,3 +224,41 @@ def scholarship_statement_required(*, funding: str, signed_years: set[str], acad
     """HANDBOOK Current Student Registration: CSC and Confucius Institute scholarship students sign the scholarship
     registration statement once per academic year."""
     return funding in SCHOLARSHIP_FUNDINGS_SIGNING_STATEMENT and academic_year not in signed_years
+
+
+MAX_DEFERRAL_LIMIT_DAYS = 28
+
+
+def check_semester_calendar(
+    *,
+    starts_on: date,
+    ends_on: date,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    registration_day: date | None,
+    deferral_limit_days: int,
+) -> dict[str, str]:
+    """NOTICE; HANDBOOK Academic Rules 10: a semester's registration calendar that can be right, as {field: why}.
+
+    The window comes before or around the registration day, which falls in the semester's first weeks; the deferral
+    limit is the handbook's two weeks by default, never negative and not beyond four weeks.
+    """
+    problems: dict[str, str] = {}
+    if ends_on <= starts_on:
+        problems["ends_on"] = f"The semester ends ({ends_on}) before it starts ({starts_on})."
+    if (opens_at is None) != (closes_at is None):
+        problems["preregistration_closes_at"] = "Give both the opening and the closing of pre-registration, or neither."
+    elif opens_at is not None and closes_at <= opens_at:
+        problems["preregistration_closes_at"] = f"Pre-registration closes ({closes_at}) before it opens ({opens_at})."
+    if registration_day is not None:
+        if opens_at is not None and registration_day < opens_at.date():
+            problems["registration_day"] = (
+                f"The registration day ({registration_day}) is before pre-registration opens ({opens_at.date()})."
+            )
+        elif registration_day > ends_on:
+            problems["registration_day"] = f"The registration day ({registration_day}) is after the semester ends."
+    if not 0 <= deferral_limit_days <= MAX_DEFERRAL_LIMIT_DAYS:
+        problems["deferral_limit_days"] = (
+            f"The deferral limit must be between 0 and {MAX_DEFERRAL_LIMIT_DAYS} days (the handbook's is 14)."
+        )
+    return problems

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registration.views import desk, staff, student
+from registration.views import desk, semesters, staff, student
 
 urlpatterns = [
     path("registration/", student.registration_overview, name="registration_overview"),
@@ -8,6 +8,9 @@ urlpatterns = [
     path("registration/submit/", student.registration_submit, name="registration_submit"),
     path("registration/visa-letter/", student.registration_visa_letter, name="registration_visa_letter"),
     path("staff/registration/", staff.registration_queue, name="registration_queue"),
+    path("staff/registration/semesters/", semesters.semester_list, name="registration_semester_list"),
+    path("staff/registration/semesters/new/", semesters.semester_edit, name="registration_semester_new"),
+    path("staff/registration/semesters/<int:pk>/", semesters.semester_edit, name="registration_semester_edit"),
     path("staff/registration/counts/", staff.registration_counts, name="registration_counts"),
     path("staff/registration/desk/", desk.registration_desk, name="registration_desk"),
     path("staff/registration/desk/register/", desk.registration_desk_register, name="registration_desk_register"),

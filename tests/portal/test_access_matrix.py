@@ -102,6 +102,15 @@ MATRIX = {
         "POST": staff_only(403, office=400, admin=400),
     },
     "registration_approve_all": {"GET": expect(405), "POST": staff_only(403, office=302, admin=302)},
+    "registration_semester_list": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
+    "registration_semester_new": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "registration_semester_edit": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
     "registration_counts": {
         "GET": staff_only(403, office=200, admin=200, staff_a=200, staff_b=200),
         "POST": expect(405),
@@ -393,6 +402,8 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["registration"].pk})
     if name == "registration_step":
         return reverse(name, kwargs={"step": "contacts"})
+    if name == "registration_semester_edit":
+        return reverse(name, kwargs={"pk": objects["registration"].semester_id})
     if name == "residence_update":
         return reverse(name, kwargs={"kind": "passport"})
     if name == "residence_record_decide":
