@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fees.selectors import remittance_status_for
 from portal import permissions
 from portal.decorators import staff_required
 from portal.models import School, Semester
@@ -29,6 +30,13 @@ from registration.models import (
     TuitionPaymentType,
 )
 from registration.permissions import can_review_registration, can_view_registration_counts
+
+REMITTANCE_STATES = {
+    None: gettext_lazy("None filed"),
+    "pending": gettext_lazy("Waiting for the finance office"),
+    "confirmed": gettext_lazy("Confirmed by the finance office"),
+    "rejected": gettext_lazy("Rejected by the finance office"),
+}
 
 # The reasons reviewers give most often. The source (English) text is stored, so the student's pages and emails
 # can show it in the student's language through the catalogue; free text is stored as written.
@@ -126,7 +134,8 @@ def _item_rows(form: RegistrationForm, user) -> dict[str, list[tuple[str, object
         ]
     tuition_rows = [(_("Tuition payment"), form.get_tuition_payment_display(), "")]
     if form.tuition_payment == TuitionPaymentType.REMITTANCE:
-        tuition_rows.append((_("Remittance"), _("Check the confirmation in Fees."), ""))
+        status = remittance_status_for(student=student, semester=form.semester)
+        tuition_rows.append((_("Remittance confirmation"), str(REMITTANCE_STATES.get(status)), ""))
     insurance_rows = [(_("Current location"), form.get_location_display(), "")]
     if form.in_china:
         insurance_rows += [

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from fees.selectors import remittance_status_for
 from portal.decorators import student_required
 from portal.models import Semester
 from portal.services import ConflictError
@@ -27,6 +28,14 @@ STEPS = [
     ("agree", gettext_lazy("Regulations")),
 ]
 STEP_LABELS = dict(STEPS)
+
+# GUIDE (tuition step): remittance needs a remittance confirmation in fees/ first; the step says where it stands.
+REMITTANCE_WORDS = {
+    None: gettext_lazy("You have not filed a remittance confirmation. File one under Fees before choosing remittance."),
+    "pending": gettext_lazy("Your remittance confirmation is waiting for the finance office."),
+    "confirmed": gettext_lazy("Your remittance has been confirmed by the finance office."),
+    "rejected": gettext_lazy("Your remittance confirmation was rejected; see Fees for the reason."),
+}
 
 
 def _registration_semester(now) -> Semester | None:
@@ -203,6 +212,9 @@ def registration_step(request, step):
         "item": items.get(services.STEP_ITEM.get(step)),
         "missing": services.registration_missing(registration).get(step, ""),
     }
+    if step == "tuition":
+        remittance = remittance_status_for(student=registration.student, semester=semester)
+        context.update(remittance=REMITTANCE_WORDS[remittance], remittance_confirmed=remittance == "confirmed")
     return render(request, "registration/student/step.html", context, status=status)
 
 

@@ -266,3 +266,25 @@ def test_the_overview_query_count_does_not_grow_with_the_items(amina, student, s
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = amina.get(OVERVIEW)
     assert response.content.decode().count("Unclear.") == len(ItemKind.values)
+
+
+def test_the_tuition_step_says_whether_the_remittance_is_confirmed(student, semester, client_for):
+    from django.urls import reverse
+
+    from fees import services as fees_services
+    from tests.factories import upload
+
+    response = client_for(student.user).get(reverse("registration_step", args=["tuition"]))
+    assert "You have not filed a remittance confirmation" in response.content.decode()
+
+    fees_services.remittance_file(
+        student=student,
+        semester=semester,
+        amount="3500.00",
+        currency="USD",
+        remitted_on=semester.starts_on,
+        slip_upload=upload("slip.pdf"),
+        user=student.user,
+    )
+    response = client_for(student.user).get(reverse("registration_step", args=["tuition"]))
+    assert "waiting for the finance office" in response.content.decode()
