@@ -470,8 +470,9 @@ def admin_url(name, pattern, world_objects, people):
         "portal_notification": world_objects["notification"].pk,
         "portal_generateddocument": world_objects["document"].pk,
         "registration_registrationform": world_objects["registration"].pk,
-        "registration_registrationleave": world_objects["leave"].pk,
-        "registration_twoweeklisting": world_objects["listing"].pk,
+        # Other tests (route guards) pass fewer objects: those admin pages then open a missing object.
+        "registration_registrationleave": getattr(world_objects.get("leave"), "pk", "999999"),
+        "registration_twoweeklisting": getattr(world_objects.get("listing"), "pk", "999999"),
     }
     if model not in objects:
         return reverse(name, kwargs={"object_id": "999999"})
