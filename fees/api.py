@@ -33,6 +33,8 @@ class LedgerEntryOutputSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
     receipt_number = serializers.CharField(source="receipt.number", default=None, allow_null=True)
     reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
+    # Blank for entries that are not payments, so not an enum (an enum would have to list "").
+    channel = serializers.CharField(help_text="online, remittance, other or cash_desk; empty unless a payment.")
 
     class Meta:
         model = LedgerEntry

@@ -80,6 +80,7 @@ class World:
     notification: object
     document: object
     registration: object
+    receipt: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -90,6 +91,7 @@ class World:
             self.notification.pk,
             self.document.pk,
             self.registration.pk,
+            self.receipt.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -128,7 +130,13 @@ def world(
         form=fill(registration_services.registration_form_for(student=student, semester=semester), student.user),
         user=student.user,
     )
+    # Fees: Amina's tuition billed and paid, so she has a receipt.
+    from tests.fees.helpers import bill, pay
+
+    bill(student, "24000.00", by=finance_staff)
+    receipt = pay(student, "24000.00", by=finance_staff, reference="FUZZ-1").receipt
     return World(
+        receipt=receipt,
         student=student,
         classmate=classmate,
         other_school_student=other_school_student,
@@ -230,6 +238,7 @@ OWNED_OBJECT = {
     "notifications": lambda world: world.notification.pk,
     "documents": lambda world: world.document.pk,
     "registration": lambda world: world.registration.pk,
+    "fees": lambda world: world.receipt.pk,
 }
 
 
