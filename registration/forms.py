@@ -109,8 +109,16 @@ class PassportForm(StepForm):
         widget=forms.RadioSelect,
     )
     new_passport_number = forms.CharField(label=_("New passport number"), required=False, max_length=30)
+    new_passport_country = forms.CharField(label=_("Issuing country"), required=False, max_length=100)
+    new_passport_issued_on = _date_field(_("New passport issue date"))
     new_passport_expires_on = _date_field(_("New passport expiry date"))
     passport_scan = _file_field(_("Photo page of the new passport"))
+
+    def __init__(self, *args, registration: RegistrationForm, **kwargs):
+        super().__init__(*args, registration=registration, **kwargs)
+        # Most new passports come from the same country: start from the nationality on record.
+        if not registration.new_passport_country:
+            self.initial["new_passport_country"] = registration.student.nationality
 
     def upload_kind(self):
         return EvidenceKind.PASSPORT_PAGE if self.cleaned_data.get("passport_changed") else None

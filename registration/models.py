@@ -49,7 +49,14 @@ class ItemKind(models.TextChoices):
 # The form fields each reviewed item covers: what a reviewer compares between two submissions.
 ITEM_FIELDS = {
     ItemKind.CONTACTS: ("email", "phone"),
-    ItemKind.PASSPORT: ("passport_changed", "new_passport_number", "new_passport_expires_on", "passport_scan"),
+    ItemKind.PASSPORT: (
+        "passport_changed",
+        "new_passport_number",
+        "new_passport_country",
+        "new_passport_issued_on",
+        "new_passport_expires_on",
+        "passport_scan",
+    ),
     ItemKind.TUITION: ("tuition_payment", "tuition_receipt"),
     ItemKind.INSURANCE: ("location", "insurance_number", "insurance_starts_on", "insurance_ends_on", "insurance_proof"),
     ItemKind.HOUSING: ("housing", "address", "housing_proof"),
@@ -86,6 +93,8 @@ class RegistrationForm(models.Model):
     passport_changed = models.BooleanField(_("passport changed"), null=True)
     new_passport_number = models.CharField(_("new passport number"), max_length=30, blank=True)
     new_passport_expires_on = models.DateField(_("new passport expiry date"), null=True, blank=True)
+    new_passport_issued_on = models.DateField(_("new passport issue date"), null=True, blank=True)
+    new_passport_country = models.CharField(_("new passport issuing country"), max_length=100, blank=True)
     passport_scan = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Step 3: tuition
     tuition_payment = models.CharField(

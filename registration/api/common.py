@@ -117,6 +117,8 @@ class RegistrationAnswersSerializer(serializers.Serializer):
     phone = serializers.CharField()
     passport_changed = serializers.BooleanField(allow_null=True)
     new_passport_number = serializers.SerializerMethodField()
+    new_passport_country = serializers.CharField()
+    new_passport_issued_on = serializers.DateField(allow_null=True)
     new_passport_expires_on = serializers.DateField(allow_null=True)
     passport_scan = RegistrationEvidenceSerializer(allow_null=True)
     tuition_payment = serializers.ChoiceField(choices=TuitionPaymentType.choices, allow_blank=True)

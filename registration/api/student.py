@@ -191,6 +191,8 @@ class RegistrationContactsInputSerializer(RegistrationStepInputSerializer):
 class RegistrationPassportInputSerializer(RegistrationStepInputSerializer):
     passport_changed = serializers.BooleanField(required=False, allow_null=True)
     new_passport_number = _text(30)
+    new_passport_country = _text(100)
+    new_passport_issued_on = _date()
     new_passport_expires_on = _date()
     passport_scan = _file("The photo page of the new passport; needed once when the passport changed.")
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal import services as portal_services
 from portal.audit import audit_record
-from portal.models import Semester, Student, User
+from portal.models import ReviewState, Semester, Student, User
 from portal.services import ConflictError
 from registration import rules
 from registration.models import (
@@ -169,7 +169,14 @@ def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> 
         values["passport_changed"] = changed
         if changed:
             values["new_passport_number"] = need("new_passport_number", _("Enter the new passport number."))
+            values["new_passport_country"] = need("new_passport_country", _("Enter the country that issued it."))
+            issued = need("new_passport_issued_on", _("Enter the new passport's issue date."))
+            if issued and issued > today:
+                errors["new_passport_issued_on"] = _("This issue date (%(date)s) is in the future.") % {"date": issued}
+            values["new_passport_issued_on"] = issued
             expires = need("new_passport_expires_on", _("Enter the new passport's expiry date."))
+            if issued and expires and expires <= issued:
+                errors["new_passport_expires_on"] = _("The passport must expire after it was issued.")
             if expires:
                 try:
                     rules.check_document_not_expired(expires_on=expires, today=today)
@@ -179,7 +186,12 @@ def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> 
                     }
             values["new_passport_expires_on"] = expires
         else:
-            values.update(new_passport_number="", new_passport_expires_on=None)
+            values.update(
+                new_passport_number="",
+                new_passport_country="",
+                new_passport_issued_on=None,
+                new_passport_expires_on=None,
+            )
     elif step == "tuition":
         payment = need("tuition_payment", _("Choose how the tuition was paid."))
         if payment and payment not in TuitionPaymentType.values:
@@ -242,6 +254,9 @@ def registration_missing(form: RegistrationForm) -> dict[str, str]:
         missing["passport"] = _("Say whether your passport has changed.")
     elif form.passport_changed and not form.passport_scan_id:
         missing["passport"] = _("Upload the photo page of the new passport.")
+    elif form.passport_changed and form.passport_scan.state == ReviewState.REJECTED:
+        # The photo page proves the passport record in residence/: a rejected passport comes back with a new one.
+        missing["passport"] = _("Upload the photo page of the new passport again, with the corrected details.")
     if not form.tuition_payment:
         missing["tuition"] = _("Choose how the tuition was paid.")
     elif form.tuition_payment == TuitionPaymentType.OTHER and not form.tuition_receipt_id:
@@ -296,6 +311,25 @@ def _snapshot(form: RegistrationForm) -> dict:
     return snapshot
 
 
+def _report_new_passport(form: RegistrationForm, user: User) -> None:
+    """A changed passport becomes a pending version of the student's passport record in residence/, proven by the
+    photo page; it replaces the passport on record only when the office approves it."""
+    from residence.services.records import passport_record_from_registration
+
+    scan = form.passport_scan
+    if not form.passport_changed or scan is None or not scan.is_pending:
+        return
+    passport_record_from_registration(
+        student=form.student,
+        evidence=scan,
+        number=form.new_passport_number,
+        country=form.new_passport_country,
+        issued_on=form.new_passport_issued_on,
+        expires_on=form.new_passport_expires_on,
+        submitted_by=user,
+    )
+
+
 def _item_kinds(form: RegistrationForm) -> list[str]:
     kinds = [ItemKind.CONTACTS, ItemKind.PASSPORT, ItemKind.TUITION, ItemKind.INSURANCE, ItemKind.HOUSING]
     if form.in_china:
@@ -320,6 +354,7 @@ def registration_submit(*, form: RegistrationForm, user: User, now=None) -> Regi
                 item.state, item.reason = ItemState.PENDING, ""
                 item.save(update_fields=["state", "reason"])
         form.items.exclude(kind__in=_item_kinds(form)).delete()
+        _report_new_passport(form, user)
         form.status, form.submitted_at = FormStatus.SUBMITTED, now
         FormSubmission.objects.create(
             form=form, number=form.submissions.count() + 1, submitted_at=now, snapshot=_snapshot(form)

@@ -125,6 +125,8 @@ def _item_rows(form: RegistrationForm, user) -> dict[str, list[tuple[str, object
     if form.passport_changed:
         passport_rows += [
             (_("Passport number"), number(form.new_passport_number), number(student.passport_number)),
+            (_("Issuing country"), form.new_passport_country, ""),
+            (_("Passport issue date"), form.new_passport_issued_on, ""),
             (_("Passport expiry date"), form.new_passport_expires_on, student.passport_expires_on),
         ]
     else:

@@ -111,6 +111,43 @@ def record_submit(
     return record
 
 
+def passport_record_from_registration(
+    *,
+    student: Student,
+    evidence: Evidence,
+    number: str,
+    country: str,
+    issued_on: date,
+    expires_on: date,
+    submitted_by: User,
+) -> PassportRecord:
+    """A new passport reported in the semester registration form, proven by the photo page uploaded there: a
+    version waiting for that upload's review. Approving the form's passport item approves the upload, which makes
+    this version current and updates the passport on record (record_review_applied)."""
+    existing = PassportRecord.objects.filter(evidence=evidence).first()
+    if existing is not None:
+        return existing
+    record = PassportRecord.objects.create(
+        student=student,
+        evidence=evidence,
+        submitted_by=submitted_by,
+        number=number.strip(),
+        country=country.strip(),
+        issued_on=issued_on,
+        expires_on=expires_on,
+        reason=PassportReason.CHANGE,
+    )
+    audit_record(
+        actor=submitted_by,
+        action="residence.passport.submitted",
+        target=record,
+        student=student,
+        changes={"number": ["", record.number], "expires_on": ["", str(expires_on)]},
+        reason="registration form",
+    )
+    return record
+
+
 def record_for_evidence(evidence_id: int) -> ResidenceRecord | None:
     """The residence record an evidence proves, or None (evidence of registration forms, for example)."""
     for model in RECORD_MODELS.values():

@@ -133,6 +133,8 @@ def test_the_whole_journey_through_the_pages_ends_in_a_submitted_form(amina, stu
             {
                 "passport_changed": "True",
                 "new_passport_number": "N7654321",
+                "new_passport_country": "Kenya",
+                "new_passport_issued_on": (timezone.localdate() - timedelta(days=30)).isoformat(),
                 "new_passport_expires_on": (semester.ends_on + timedelta(days=900)).isoformat(),
                 "passport_scan": upload("passport.pdf"),
             },
