@@ -149,6 +149,7 @@ def _no_refund_explanation(reason: str) -> str:
         "law_violation": _("violating Chinese laws or regulations with severe consequences"),
         "disruption": _("severely disrupting public order or the educational order of the university"),
         "absent_two_weeks": _("absence from class without approval for two or more consecutive weeks"),
+        # xgettext:no-python-format
         "attendance_below_70": _("attendance below 70% in a semester without a valid reason"),
         "late_registration": _("registration delayed more than two weeks without a valid reason"),
     }
