@@ -144,7 +144,11 @@ def registration_leave_apply(
         evidence = None
         if proof is not None:
             evidence = portal_services.evidence_submit(
-                student=student, kind=EvidenceKind.LEAVE_PROOF, upload=proof, uploaded_by=user
+                student=student,
+                kind=EvidenceKind.LEAVE_PROOF,
+                upload=proof,
+                uploaded_by=user,
+                reviewed_in="registration",
             )
         try:
             with transaction.atomic():
@@ -196,6 +200,20 @@ def _record_leave_change(leave: RegistrationLeave, *, actor: User, reason: str =
         | ({"approved_until": ["", str(leave.approved_until)]} if leave.approved_until else {}),
         reason=reason,
     )
+
+
+def _decide_proof(leave: RegistrationLeave, *, reviewer: User) -> None:
+    """The proof takes the leave's decision (it waits in the leave queue, not the documents queue); the student
+    hears once, about the leave."""
+    proof = leave.proof
+    if proof is None or not proof.is_pending:
+        return
+    if leave.state == LeaveState.APPROVED:
+        portal_services.evidence_approve(evidence=proof, reviewer=reviewer, notify_student=False)
+    else:
+        portal_services.evidence_reject(
+            evidence=proof, reviewer=reviewer, reason=leave.decision_reason, notify_student=False
+        )
 
 
 def _notify_leave_decided(leave: RegistrationLeave) -> None:
@@ -263,6 +281,7 @@ def registration_leave_approve(
         locked.version += 1
         locked.save(update_fields=["state", "approved_until", "decision_reason", "decided_at", "decided_by", "version"])
         _record_leave_change(locked, actor=reviewer, reason=reason)
+        _decide_proof(locked, reviewer=reviewer)
         _notify_leave_decided(locked)
     return locked
 
@@ -284,6 +303,7 @@ def registration_leave_reject(
         locked.version += 1
         locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
         _record_leave_change(locked, actor=reviewer, reason=reason)
+        _decide_proof(locked, reviewer=reviewer)
         _notify_leave_decided(locked)
     return locked
 

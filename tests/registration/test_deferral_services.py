@@ -98,6 +98,19 @@ def test_the_proof_is_kept_as_private_leave_evidence(student, semester):
     )
 
 
+def test_the_proof_waits_with_the_leave_and_takes_its_decision(student, semester, office_staff):
+    from portal import selectors as portal_selectors
+    from portal.models import ReviewState
+
+    leave = apply(student, semester, proof=upload("hospital.pdf"))
+    assert not portal_selectors.review_queue(user=office_staff).filter(pk=leave.proof_id).exists()
+
+    services.registration_leave_reject(leave=leave, reviewer=office_staff, reason="The certificate is not stamped.")
+
+    leave.proof.refresh_from_db()
+    assert (leave.proof.state, leave.proof.reason) == (ReviewState.REJECTED, "The certificate is not stamped.")
+
+
 def test_a_proof_that_is_not_a_pdf_or_image_is_refused_and_nothing_is_saved(student, semester):
     with pytest.raises(ValidationError):
         apply(student, semester, proof=upload("notes.txt", content=b"just text", content_type="text/plain"))

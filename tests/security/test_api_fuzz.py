@@ -239,6 +239,8 @@ OWNED_OBJECT = {
     "documents": lambda world: world.document.pk,
     "registration": lambda world: world.registration.pk,
     "fees": lambda world: world.receipt.pk,
+    # /api/residence/students/{student_id}/records/: the student's records, named by the student's ID.
+    "residence": lambda world: world.student.student_id,
 }
 
 
