@@ -149,3 +149,53 @@ def test_a_student_registers_from_the_form_to_the_desk(
     staff.get_by_role("button", name="Mark registered").click()
     expect(staff.locator("main")).to_contain_text(f"{student.student_id} {student.name_latin} is registered")
     assert SemesterRegistration.objects.filter(student=student, semester=semester).exists()
+
+
+def zh(text: str) -> str:
+    """The page's words in Chinese, from the catalogue, so a missing translation fails here too."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        translated = translation.gettext(text)
+    assert translated != text, f"not translated: {text!r}"
+    return translated
+
+
+def test_in_chinese_a_student_reads_the_reason_and_the_desk_says_why_not(
+    page: Page, new_context, live_server, semester, scans, student, office_staff
+):
+    from registration import services
+    from registration.models import ItemKind
+    from registration.views.staff import COMMON_REASONS
+    from tests.registration.test_services import fill
+
+    student.user.language = "zh-hans"
+    student.user.save(update_fields=["language"])
+    office_staff.language = "zh-hans"
+    office_staff.save(update_fields=["language"])
+    form = services.registration_submit(
+        form=fill(services.registration_form_for(student=student, semester=semester), student.user), user=student.user
+    )
+    unreadable = str(COMMON_REASONS["unreadable"])
+    for item in form.items.all():
+        rejected = item.kind == ItemKind.INSURANCE
+        services.registration_item_decide(
+            item=item, reviewer=office_staff, approve=not rejected, reason=unreadable if rejected else ""
+        )
+
+    log_in(page, student.student_id, PASSWORD)
+    page.goto(reverse("registration_overview"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("h1")).to_have_text(zh("Semester registration"))
+    expect(page.locator("main")).to_contain_text(zh(unreadable))
+    # On a phone the steps table scrolls inside its box instead of widening the page.
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    staff = new_context().new_page()
+    staff_log_in(staff, live_server, office_staff)
+    staff.goto(reverse("registration_desk"))
+    staff.get_by_label(zh("Student ID")).fill(student.student_id)
+    staff.get_by_role("button", name=zh("Look up")).click()
+    expect(staff.locator("main")).to_contain_text(zh("Cannot be registered:"))
+    expect(staff.get_by_role("button", name=zh("Mark registered"))).to_have_count(0)
