@@ -1,5 +1,7 @@
 """Writes of the shared kernel: accounts, evidence and its review, notifications, generated documents."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -93,6 +95,42 @@ def notify(*, user: User, template: str, context: dict, url: str = "", email: bo
 
         enqueue_after_commit(notification_send_email, notification.pk)
     return notification
+
+
+@dataclass(frozen=True)
+class Message:
+    """One inbox message of a bulk send: to whom, from which template pair, with what context."""
+
+    user: User
+    template: str
+    context: dict
+    url: str = ""
+
+
+EMAIL_BATCH_SIZE = 200
+
+
+def notify_many(*, messages: Iterable[Message], email: bool = True) -> int:
+    """notify() for thousands at once (reminder jobs): each message rendered in its reader's language, written in
+    batches, and emailed by one task per EMAIL_BATCH_SIZE after the commit; the sweep retries what is not sent."""
+    from portal.tasks import notification_send_emails
+
+    rows = []
+    for message in messages:
+        user = message.user
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = " ".join(render_to_string(f"{message.template}_subject.txt", message.context).split())
+            body = render_to_string(f"{message.template}_body.txt", message.context).strip()
+        rows.append(
+            Notification(
+                user=user, subject=subject[:200], body=body, url=message.url, send_email=email and bool(user.email)
+            )
+        )
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    to_email = [notification.pk for notification in created if notification.send_email]
+    for start in range(0, len(to_email), EMAIL_BATCH_SIZE):
+        enqueue_after_commit(notification_send_emails, to_email[start : start + EMAIL_BATCH_SIZE])
+    return len(created)
 
 
 def notification_send_email(*, notification_id: int) -> bool:

@@ -13,6 +13,12 @@ def notification_send_email(notification_id: int) -> bool:
     return services.notification_send_email(notification_id=notification_id)
 
 
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def notification_send_emails(notification_ids: list[int]) -> int:
+    # A retry after a passing failure skips the ones already sent: each send marks its row.
+    return sum(1 for pk in notification_ids if services.notification_send_email(notification_id=pk))
+
+
 @shared_task(
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,

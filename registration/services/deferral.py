@@ -495,23 +495,27 @@ def registration_reminders_send(
         # Only the rows this run inserted carry its own timestamp: a row another run inserted first keeps that
         # run's time, so its reminder is not sent again from here.
         claimed = RegistrationReminder.objects.filter(semester=semester, sent_at=now).select_related("student__user")
-        for reminder in claimed:
-            last_day = last_days[reminder.student_id]
-            portal_services.notify(
-                user=reminder.student.user,
-                template="registration/email/registration_reminder",
-                context={
-                    "student": reminder.student,
-                    "semester": semester,
-                    "deadline": reminder.deadline,
-                    "days_left": reminder.lead_days,
-                    "registration_day": registration_day,
-                    "last_day": last_day,
-                    "is_registration_day": reminder.deadline == registration_day and last_day != registration_day,
-                },
-                url=reverse("registration_overview"),
+        overview = reverse("registration_overview")
+        counts["sent"] = portal_services.notify_many(
+            messages=(
+                portal_services.Message(
+                    user=reminder.student.user,
+                    template="registration/email/registration_reminder",
+                    context={
+                        "student": reminder.student,
+                        "semester": semester,
+                        "deadline": reminder.deadline,
+                        "days_left": reminder.lead_days,
+                        "registration_day": registration_day,
+                        "last_day": last_days[reminder.student_id],
+                        "is_registration_day": reminder.deadline == registration_day
+                        and last_days[reminder.student_id] != registration_day,
+                    },
+                    url=overview,
+                )
+                for reminder in claimed.iterator(chunk_size=BULK_BATCH_SIZE)
             )
-            counts["sent"] += 1
+        )
         if counts["sent"]:
             audit_record(
                 actor=None,
