@@ -115,3 +115,17 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="production"):
         seed()
     assert not User.objects.exists()
+
+
+def test_seed_demo_fills_the_registration_queue_in_every_state_and_the_desk_can_work():
+    from fees.selectors import tuition_status_for
+    from registration.models import FormStatus, RegistrationForm
+
+    seed(students=30)
+    seed(students=30)
+
+    states = set(RegistrationForm.objects.values_list("status", flat=True))
+    assert states == {FormStatus.DRAFT, FormStatus.SUBMITTED, FormStatus.RETURNED, FormStatus.APPROVED}
+    approved = RegistrationForm.objects.filter(status=FormStatus.APPROVED).select_related("semester", "student")
+    paid = tuition_status_for(students=[form.student for form in approved], semester=approved[0].semester)
+    assert any(status.paid for status in paid.values()) and not all(status.paid for status in paid.values())

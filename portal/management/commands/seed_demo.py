@@ -5,12 +5,14 @@ name, and the students are generated from a fixed seed and go through the admiss
 student ID. The passwords are published in the output, so the command refuses to run in production.
 """
 
+import logging
 import random
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
@@ -325,7 +327,13 @@ class Command(BaseCommand):
                 "The demo students did not import: " + "; ".join(f"line {n}: {r}" for n, r in result.errors)
             )
         ready, first_login = self._demo_students(rows)
-        self._demo_evidence(reviewer=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE))
+        # The demo's decisions leave messages in the students' inboxes; their emails (to made-up addresses) are
+        # dropped instead of filling this command's output.
+        # In-process tasks log each run; hundreds of "succeeded" lines would bury the logins printed below.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._demo_evidence(reviewer=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE))
+            self._demo_registration(staff, ready, now)
 
         self._print_logins(staff, ready, first_login, result)
 
@@ -397,6 +405,23 @@ class Command(BaseCommand):
                 )
             elif index % 6 == 2:
                 services.evidence_approve(evidence=visa, reviewer=reviewer)
+
+    def _demo_registration(self, staff: list[User], ready: list[Student], now) -> None:
+        """Forms in every state for the semester whose pre-registration is open, and the year's tuition."""
+        from registration.demo import seed_registration_demo
+
+        semester = Semester.objects.filter(preregistration_opens_at__lte=now, preregistration_closes_at__gt=now).first()
+        if semester is None:
+            return
+        others = Student.objects.exclude(pk__in=[s.pk for s in ready]).select_related("user").order_by("student_id")
+        seed_registration_demo(
+            semester=semester,
+            students=ready + list(others[4:60]),
+            office=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE),
+            finance=next(user for user in staff if user.role == Role.FINANCE),
+            scan=_demo_scan_png("Demo"),
+            pdf=_demo_pdf(),
+        )
 
     def _print_logins(self, staff, ready, first_login, result) -> None:
         write = self.stdout.write
