@@ -270,9 +270,44 @@ def fee_receipt(document: GeneratedDocument, progress: Progress) -> tuple[str, s
     return build(document, progress)
 
 
+def residence_certification_letter(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    # Imported here for the same reason: residence.documents builds on render_pdf.
+    from residence.documents import certification_letter as build
+
+    return build(document, progress)
+
+
+def academic_transcript(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    # Imported here for the same reason: academics.documents builds on render_pdf.
+    from academics.documents import academic_transcript as build
+
+    return build(document, progress)
+
+
+def academic_transcript_batch(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    from academics.documents import academic_transcript_batch as build
+
+    return build(document, progress)
+
+
 DOCUMENT_BUILDERS: dict[str, Callable[[GeneratedDocument, Progress], tuple[str, str, bytes]]] = {
     "enrolment_certificate": enrolment_certificate,
     "enrolment_certificate_batch": enrolment_certificate_batch,
     "visa_extension_letter": visa_extension_letter,
     "fee_receipt": fee_receipt,
+    "residence_certification_letter": residence_certification_letter,
 }
+
+
+def _leaving_school_builder(name: str):
+    def build(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+        # Imported here: registration.documents_leaving builds on render_pdf, so a top-level import would cycle.
+        from registration.documents_leaving import builders
+
+        return builders()[name](document, progress)
+
+    return build
+
+
+DOCUMENT_BUILDERS["leaving_school_form"] = _leaving_school_builder("leaving_school_form")
+DOCUMENT_BUILDERS["leaving_school_form_batch"] = _leaving_school_builder("leaving_school_form_batch")

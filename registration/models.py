@@ -362,3 +362,144 @@ class ScholarshipStatement(models.Model):
 
     def __str__(self):
         return f"{self.student.student_id} statement {self.academic_year}"
+
+
+# --- Leaving the university: the clearance checklist and the Leaving School Form ---------------------------------
+
+
+class LeavingReason(models.TextChoices):
+    # Handbook: Leaving the University 2-3 (values match registration.rules.LeavingReason)
+    GRADUATION = "graduation", _("Graduation")
+    COMPLETION = "completion", _("Completion of studies")
+    SUSPENSION = "suspension", _("Suspension of studies")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    DISMISSAL = "dismissal", _("Dismissal")
+    EXPULSION = "expulsion", _("Expulsion")
+
+
+class ClearanceKind(models.TextChoices):
+    # Handbook: Leaving the University 1; LEAVING 2 (values match registration.rules.ClearanceKind)
+    FEES = "fees", _("Fees settled")
+    LIBRARY = "library", _("Library books returned, library card cancelled")
+    PROPERTY = "property", _("University property returned")
+    DORMITORY_KEYS = "dormitory_keys", _("Dormitory keys returned")
+    SCHOOL = "school", _("The school's own leaving procedure")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit / visa changed at the exit-entry bureau")
+
+
+class ClearanceHow(models.TextChoices):
+    OFFICE = "office", _("Signed by the office")
+    AUTOMATIC = "automatic", _("Completed automatically from the portal's records")
+    ONLINE = "online", _("Completed online by the student")
+
+
+class ClearanceWindow(models.Model):
+    """The days the digital leaving-school system is open to students (LEAVING 4: e.g. June 20 - July 3)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-opens_on"]
+        verbose_name = _("leaving-school window")
+        verbose_name_plural = _("leaving-school windows")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="clearance_window_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.opens_on}..{self.closes_on}"
+
+
+class ClearanceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from portal.permissions import student_scope
+
+        return self.filter(student_scope(user, prefix="student__"))
+
+
+class Clearance(models.Model):
+    """One student's leaving-school procedure: why and when they leave, and the checklist of items to clear."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="clearances")
+    reason = models.CharField(_("reason for leaving"), max_length=20, choices=LeavingReason.choices)
+    # The day of leaving (graduation, completion, suspension) or of the notice (withdrawal, dismissal, expulsion).
+    effective_on = models.DateField(_("leaving or notice date"))
+    move_out_by = models.DateField(_("move out by"))
+    graduation_year = models.PositiveSmallIntegerField(_("graduation year"), null=True, blank=True)
+    on_campus = models.BooleanField(_("lives on campus"), default=False)
+    verification_number = models.CharField(_("verification number"), max_length=20, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(_("all items done"), null=True, blank=True)
+    # The last day an overdue reminder went out: claimed with a conditional update so a second run sends none.
+    overdue_reminded_on = models.DateField(null=True, blank=True)
+
+    objects = ClearanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("leaving-school clearance")
+        verbose_name_plural = _("leaving-school clearances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"], condition=Q(completed_at__isnull=True), name="one_open_clearance_per_student"
+            ),
+        ]
+        indexes = [models.Index(fields=["move_out_by"], name="clearance_move_out_idx")]
+
+    def __str__(self):
+        return f"{self.student.student_id} clearance ({self.reason})"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class ClearanceItem(models.Model):
+    """One item of the checklist, signed off by its office or completed from the portal's records."""
+
+    clearance = models.ForeignKey(Clearance, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("item"), max_length=30, choices=ClearanceKind.choices)
+    # What the office says is still needed (books to return, a key missing); shown to the student.
+    needs = models.CharField(_("still needed"), max_length=300, blank=True)
+    # Book fees owed and books out (library item): the student may complete it online only when both are zero.
+    owed = models.DecimalField(_("amount owed (RMB)"), max_digits=10, decimal_places=2, default=0)
+    books_out = models.PositiveSmallIntegerField(_("books not returned"), default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_how = models.CharField(max_length=20, choices=ClearanceHow.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["clearance_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clearance", "kind"], name="one_clearance_item_per_kind"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | ~Q(done_how=""), name="done_clearance_item_says_how"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "done_at"], name="clearance_item_queue_idx")]
+
+    def __str__(self):
+        return f"{self.clearance_id} {self.kind}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class ClearanceSignOff(AppendOnlyModel):
+    """Every sign-off and every note on a clearance item: who, when, how (append-only)."""
+
+    item = models.ForeignKey(ClearanceItem, on_delete=models.PROTECT, related_name="sign_offs")
+    how = models.CharField(max_length=20, choices=ClearanceHow.choices, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -22,3 +22,47 @@ def can_view_registration_counts(user) -> bool:
 def can_manage_semesters(user) -> bool:
     # Handbook: NOTICE — the International College announces the window, the registration day and place.
     return can_review_registration(user)
+
+
+# --- Leaving the university -------------------------------------------------------------------------------------
+
+
+def can_open_clearance(user) -> bool:
+    # Handbook: Leaving the University - the International College starts a leaver's deregistration procedure.
+    return can_review_registration(user)
+
+
+def can_manage_clearance_windows(user) -> bool:
+    # Handbook: LEAVING 4 - the office announces when the digital leaving-school system is open.
+    return can_review_registration(user)
+
+
+def clearance_signing_kinds(user) -> frozenset[str]:
+    """The checklist items this user's office signs (admins: every item)."""
+    from registration import rules
+
+    if permissions.is_admin(user):
+        return frozenset(rules.ClearanceKind)
+    if not permissions.is_staff_member(user):
+        return frozenset()
+    return frozenset(kind for kind, role in rules.CLEARANCE_SIGNERS.items() if role == user.role)
+
+
+def can_sign_clearance_item(user, item) -> bool:
+    """An office signs only its own item; school staff only for their own school's students."""
+    if item.kind not in clearance_signing_kinds(user):
+        return False
+    if permissions.is_admin(user):
+        return True
+    if user.role == Role.SCHOOL_STAFF:
+        return bool(user.school_id) and item.clearance.student.school_id == user.school_id
+    return True
+
+
+def can_use_clearance_queue(user) -> bool:
+    return bool(clearance_signing_kinds(user)) or can_open_clearance(user)
+
+
+def can_print_leaving_batches(user) -> bool:
+    # Handbook: People and roles - admins print the leaving-school forms in batch.
+    return permissions.is_admin(user)

@@ -11,6 +11,7 @@ and a student still unregistered is listed from day 15.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 DEFAULT_DEFERRAL_LIMIT_DAYS = 14
@@ -262,3 +263,109 @@ def check_semester_calendar(
             f"The deferral limit must be between 0 and {MAX_DEFERRAL_LIMIT_DAYS} days (the handbook's is 14)."
         )
     return problems
+
+
+# --- Leaving the university: the clearance and the Leaving School Form ------------------------------------------
+
+
+class LeavingReason(StrEnum):
+    """Why a student leaves (HANDBOOK Leaving the University 2-3)."""
+
+    GRADUATION = "graduation"
+    COMPLETION = "completion"
+    SUSPENSION = "suspension"
+    WITHDRAWAL = "withdrawal"
+    DISMISSAL = "dismissal"
+    EXPULSION = "expulsion"
+
+
+# Handbook: Leaving the University 2-3 - two weeks to move out after suspension, graduation or completion; one week
+# after the notice for withdrawal, dismissal or expulsion.
+MOVE_OUT_DAYS = {
+    LeavingReason.GRADUATION: 14,
+    LeavingReason.COMPLETION: 14,
+    LeavingReason.SUSPENSION: 14,
+    LeavingReason.WITHDRAWAL: 7,
+    LeavingReason.DISMISSAL: 7,
+    LeavingReason.EXPULSION: 7,
+}
+
+
+class ClearanceKind(StrEnum):
+    """The items of the leaving-school checklist, in the order the form prints them (HANDBOOK Leaving; LEAVING)."""
+
+    FEES = "fees"
+    LIBRARY = "library"
+    PROPERTY = "property"
+    DORMITORY_KEYS = "dormitory_keys"
+    SCHOOL = "school"
+    RESIDENCE_PERMIT = "residence_permit"
+
+
+# Which office signs which item. The portal has no library role: the clearance office signs for the library and
+# for university property (RULES.md, People and roles: "Library / other clearance offices").
+CLEARANCE_SIGNERS = {
+    ClearanceKind.FEES: "finance",
+    ClearanceKind.LIBRARY: "clearance",
+    ClearanceKind.PROPERTY: "clearance",
+    ClearanceKind.DORMITORY_KEYS: "dormitory",
+    ClearanceKind.SCHOOL: "school_staff",
+    ClearanceKind.RESIDENCE_PERMIT: "international_office",
+}
+
+
+def move_out_deadline(*, reason: str, effective_on: date) -> date:
+    """The last day to move out of the university's housing.
+
+    Handbook: Leaving the University 2-3 (2 weeks: suspension, graduation, completion; 1 week after the notice:
+    withdrawal, dismissal, expulsion).
+    """
+    try:
+        days = MOVE_OUT_DAYS[LeavingReason(reason)]
+    except ValueError:
+        raise ValueError(f"Unknown reason for leaving: {reason!r}") from None
+    return effective_on + timedelta(days=days)
+
+
+def clearance_kinds(*, on_campus: bool) -> tuple[ClearanceKind, ...]:
+    """The checklist of a leaver: dormitory keys only for those who live on campus.
+
+    Handbook: Leaving the University 1 (settle payments, library, university property, dormitory keys (on-campus),
+    the school's procedure, residence permit / visa change at the exit-entry bureau).
+    """
+    return tuple(kind for kind in ClearanceKind if on_campus or kind != ClearanceKind.DORMITORY_KEYS)
+
+
+def clearance_signer_role(kind: str) -> str:
+    """The role of the office that signs this item off (HANDBOOK Leaving the University 1)."""
+    return CLEARANCE_SIGNERS[ClearanceKind(kind)]
+
+
+def fees_settled(balance: Decimal) -> bool:
+    """Nothing owed on the ledger: the fees item completes itself (HANDBOOK Leaving 1; fees/ ledger)."""
+    # Handbook: Leaving the University 1 - "settle all payments"; a credit (negative balance) owes nothing.
+    return balance <= Decimal("0")
+
+
+def library_online_allowed(*, owed: Decimal, books_out: int) -> bool:
+    """The student may cancel the library card online only when no book fees are owed and no book is out.
+
+    Handbook: LEAVING 2 ("If you don't owe any book fees, you can directly click on the button").
+    """
+    return owed <= Decimal("0") and books_out <= 0
+
+
+def clearance_window_state(*, opens_on: date | None, closes_on: date | None, today: date) -> WindowState:
+    """Whether the digital leaving-school system is open today; both days count (LEAVING 4: June 20 - July 3)."""
+    if opens_on is None or closes_on is None:
+        return WindowState.NOT_SCHEDULED
+    if today < opens_on:
+        return WindowState.NOT_YET_OPEN
+    if today > closes_on:
+        return WindowState.CLOSED
+    return WindowState.OPEN
+
+
+def leaving_form_printable(item_done: dict[str, bool]) -> bool:
+    """The Leaving School Form prints only when every item is done (LEAVING 3: "only ... after all the procedures")."""
+    return bool(item_done) and all(item_done.values())

@@ -34,3 +34,26 @@ urlpatterns += [
         name="registration_listing_decide",
     ),
 ]
+
+# Leaving the university: the clearance checklist and the Leaving School Form (registration.views.clearance).
+from registration.api import clearance as clearance_api  # noqa: E402
+from registration.views import clearance  # noqa: E402
+
+urlpatterns += [
+    path("leaving/", clearance.clearance_mine, name="clearance_mine"),
+    path("leaving/library/", clearance.clearance_library_online, name="clearance_library_online"),
+    path("leaving/form/", clearance.leaving_form_print, name="leaving_form_print"),
+    path("verify/leaving/<str:number>/", clearance.clearance_verify, name="clearance_verify"),
+    path("staff/leaving/", clearance.clearance_queue, name="clearance_queue"),
+    path("staff/leaving/all/", clearance.clearance_list, name="clearance_list"),
+    path("staff/leaving/overdue/", clearance.clearance_overdue, name="clearance_overdue"),
+    path("staff/leaving/new/", clearance.clearance_open, name="clearance_open"),
+    path("staff/leaving/windows/", clearance.clearance_windows, name="clearance_windows"),
+    path("staff/leaving/print/", clearance.leaving_form_batch, name="leaving_form_batch"),
+    path("staff/leaving/<int:pk>/", clearance.clearance_detail, name="clearance_detail"),
+    path("staff/leaving/items/<int:pk>/sign/", clearance.clearance_item_sign, name="clearance_item_sign"),
+    path("staff/leaving/items/<int:pk>/needs/", clearance.clearance_item_needs, name="clearance_item_needs"),
+    path("api/leaving/", clearance_api.ClearanceMineApi.as_view(), name="api_clearance_mine"),
+    path("api/leaving/form/", clearance_api.LeavingFormApi.as_view(), name="api_leaving_form"),
+    path("api/leaving/items/<int:pk>/sign/", clearance_api.ClearanceItemSignApi.as_view(), name="api_clearance_sign"),
+]

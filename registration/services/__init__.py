@@ -5,6 +5,20 @@
 - deferral: leave of registration, the two-week list and the reminders to register.
 """
 
+from registration.services.clearance import (  # noqa: F401, E402
+    clearance_item_needs,
+    clearance_item_sign,
+    clearance_library_online,
+    clearance_open,
+    clearance_overdue_remind,
+    clearance_refresh_automatic,
+    clearance_system_open,
+    clearance_window_save,
+    clearance_window_today,
+    leaving_form_batch_request,
+    leaving_form_refusal,
+    leaving_form_request,
+)
 from registration.services.deferral import (  # noqa: F401
     registration_leave_apply,
     registration_leave_approve,
