@@ -311,3 +311,5 @@ def _leaving_school_builder(name: str):
 
 DOCUMENT_BUILDERS["leaving_school_form"] = _leaving_school_builder("leaving_school_form")
 DOCUMENT_BUILDERS["leaving_school_form_batch"] = _leaving_school_builder("leaving_school_form_batch")
+DOCUMENT_BUILDERS["academic_transcript"] = academic_transcript
+DOCUMENT_BUILDERS["academic_transcript_batch"] = academic_transcript_batch

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import EvidenceFileField
 from portal.models import School
-from residence.models import ObligationKind, VisaType
+from residence.models import LetterPurpose, LetterState, ObligationKind, VisaType
 from residence.rules import Bucket
 
 FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -134,3 +134,41 @@ class BoardFilterForm(forms.Form):
         ],
     )
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.all(), required=False)
+
+
+class LetterRequestForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("What is the letter for?"), choices=LetterPurpose.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note to the International College (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class LetterDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve and number")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to reject; the student sees it)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            raise forms.ValidationError(
+                {"reason": _("Say why the letter is refused, so the student knows what to do.")}
+            )
+        return data
+
+
+class LetterQueueFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False, choices=LetterState.choices)

@@ -305,3 +305,99 @@ class Reminder(models.Model):
     @property
     def is_overdue_notice(self) -> bool:
         return self.lead_days == rules.OVERDUE
+
+
+# --- Certification letters ------------------------------------------------------------------------------------------
+
+
+class LetterPurpose(models.TextChoices):
+    PERMIT_EXTENSION = rules.LetterPurpose.PERMIT_EXTENSION.value, _("Extension of the residence permit")
+    NEW_PERMIT = rules.LetterPurpose.NEW_PERMIT.value, _("Application for a new residence permit")
+
+
+class LetterState(models.TextChoices):
+    REQUESTED = "requested", _("Requested, waiting for the International College")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LetterRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The requests this user may see: a student's own; the students the user's role and school allow."""
+        from residence.permissions import record_scope
+
+        return self.filter(record_scope(user))
+
+
+class LetterRequest(models.Model):
+    """A student's request for the International College's certification letter (HANDBOOK Residence 4 and 8 (1)).
+
+    Requested by the student, approved (numbered, the student's data fixed as it was certified) or rejected with a
+    reason by the office; every change of state is a LetterEvent. The PDF is a GeneratedDocument of the student.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="residence_letters")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=LetterPurpose.choices)
+    note = models.TextField(_("note to the office"), blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=LetterState.choices, default=LetterState.REQUESTED)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason for the rejection"), blank=True)
+    # The letter's number is its year of issue and its place in that year's series (rules.letter_number).
+    year = models.PositiveSmallIntegerField(_("year of issue"), null=True, blank=True)
+    serial = models.PositiveIntegerField(_("serial number"), null=True, blank=True)
+    number = models.CharField(_("letter number"), max_length=30, null=True, blank=True, unique=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    # What the letter certifies, fixed at approval, so a copy printed later (or in the other language) says the same.
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = LetterRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("certification letter request")
+        verbose_name_plural = _("certification letter requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "purpose"],
+                condition=Q(state="requested"),
+                name="one_open_letter_request_per_purpose",
+            ),
+            models.UniqueConstraint(fields=["year", "serial"], name="one_letter_per_year_and_serial"),
+            models.CheckConstraint(
+                condition=~Q(state="approved")
+                | Q(number__isnull=False, serial__isnull=False, year__isnull=False, issued_on__isnull=False),
+                name="approved_letter_is_numbered",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="approved") | Q(number__isnull=True), name="only_approved_letters_have_a_number"
+            ),
+            models.CheckConstraint(condition=~Q(state="rejected") | ~Q(reason=""), name="rejected_letter_says_why"),
+        ]
+        indexes = [
+            models.Index(fields=["requested_at"], condition=Q(state="requested"), name="letter_request_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} {self.purpose} letter {self.number or self.state}"
+
+
+class LetterEvent(models.Model):
+    """One change of a letter request's state: who, when, from what to what, and why (append-only)."""
+
+    letter = models.ForeignKey(LetterRequest, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(_("from"), max_length=20, choices=LetterState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=LetterState.choices)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("certification letter event")
+        verbose_name_plural = _("certification letter events")
+
+    def __str__(self):
+        return f"{self.letter_id}: {self.from_state or '-'} -> {self.to_state}"

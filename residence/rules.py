@@ -285,3 +285,56 @@ def check_insurance_period(*, starts_on: date, ends_on: date) -> None:
     """An insurance period ends after it starts."""
     if ends_on < starts_on:
         raise ValueError(f"The insurance ends ({ends_on}) before it starts ({starts_on}).")
+
+
+# --- Certification letters (HANDBOOK Residence 4 and 8) -------------------------------------------------------------
+
+
+class LetterPurpose(StrEnum):
+    """What the International College's certification letter is for."""
+
+    PERMIT_EXTENSION = "permit_extension"
+    NEW_PERMIT = "new_permit"
+
+
+class LetterRefusal(StrEnum):
+    """Why a certification letter cannot be issued (the services word each one for the student)."""
+
+    NOT_ENROLLED = "not_enrolled"
+    LEAVING = "leaving"
+    NO_PERMIT = "no_permit"
+    PERMIT_EXPIRED = "permit_expired"
+
+
+def letter_refusal(
+    *, purpose: str, enrolled: bool, leaving: bool, permit_expires: date | None, today: date
+) -> LetterRefusal | None:
+    """HANDBOOK Residence 4 and 8: whether the International College may certify a student for this purpose.
+
+    1. Only an enrolled student is certified: the letter states that the student studies here.
+    2. An extension letter needs a residence permit on record that has not yet expired (an expired permit is illegal
+       residence, handled in person, not by an extension), and is refused to a student who is to leave the
+       university: "No extension will be possible for students who are to leave the university for graduation or
+       completion of their course of study."
+    3. A letter for a new permit (HANDBOOK Residence 8 (1), the first document on the checklist) needs nothing more.
+    """
+    if purpose not in {member.value for member in LetterPurpose}:
+        raise ValueError(f"Unknown letter purpose {purpose!r}.")
+    if not enrolled:
+        return LetterRefusal.NOT_ENROLLED
+    if purpose == LetterPurpose.PERMIT_EXTENSION:
+        # Handbook: Residence 4 ("No extension will be possible for students who are to leave the university")
+        if leaving:
+            return LetterRefusal.LEAVING
+        if permit_expires is None:
+            return LetterRefusal.NO_PERMIT
+        if permit_expires < today:
+            return LetterRefusal.PERMIT_EXPIRED
+    return None
+
+
+def letter_number(*, year: int, serial: int) -> str:
+    """A certification letter's number: the year of issue and the letter's place in that year's series."""
+    if serial < 1:
+        raise ValueError(f"A letter's serial number starts at 1 (got {serial}).")
+    return f"IC-RES-{year}-{serial:05d}"

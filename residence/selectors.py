@@ -7,7 +7,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from portal.models import Student
 from residence import rules
-from residence.models import RECORD_MODELS, Obligation, PassportLoss, PassportLossState, Reminder
+from residence.models import (
+    RECORD_MODELS,
+    LetterRequest,
+    LetterState,
+    Obligation,
+    PassportLoss,
+    PassportLossState,
+    Reminder,
+)
 from residence.permissions import can_view_board, record_scope
 
 
@@ -139,3 +147,29 @@ def board_open_losses(*, user) -> QuerySet[PassportLoss]:
         .select_related("student__school")
         .order_by("reported_at")
     )
+
+
+# --- Certification letters ------------------------------------------------------------------------------------------
+
+
+def student_letters(*, student: Student) -> QuerySet[LetterRequest]:
+    """A student's letter requests, newest first, with who decided them."""
+    return LetterRequest.objects.filter(student=student).select_related("decided_by").order_by("-requested_at", "-pk")
+
+
+def letter_get(*, user, pk: int) -> LetterRequest | None:
+    """A letter request the user may see (404 otherwise)."""
+    return (
+        LetterRequest.objects.visible_to(user).select_related("student__user", "student__school").filter(pk=pk).first()
+    )
+
+
+def letter_queue(*, user, state: str = LetterState.REQUESTED) -> QuerySet[LetterRequest]:
+    """The office's letter requests in one state: waiting ones oldest first (first come, first served), decided
+    ones newest first; everything a row shows is in this one query."""
+    if not can_view_board(user):
+        return LetterRequest.objects.none()
+    found = LetterRequest.objects.visible_to(user).filter(state=state).select_related("student__school", "decided_by")
+    if state == LetterState.REQUESTED:
+        return found.order_by("requested_at", "pk")
+    return found.order_by("-decided_at", "-pk")

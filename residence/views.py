@@ -2,12 +2,13 @@
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -16,13 +17,22 @@ from portal.decorators import staff_required, student_required
 from portal.permissions import identity_number_for
 from portal.services import ConflictError
 from residence import rules, selectors, services
-from residence.forms import RECORD_FORMS, RECORD_TITLES, BoardFilterForm, PassportLossForm, RecordDecisionForm
-from residence.models import PassportReason
+from residence.forms import (
+    RECORD_FORMS,
+    RECORD_TITLES,
+    BoardFilterForm,
+    LetterDecisionForm,
+    LetterQueueFilterForm,
+    LetterRequestForm,
+    PassportLossForm,
+    RecordDecisionForm,
+)
+from residence.models import LetterState, PassportReason
 from residence.permissions import can_review_records, can_view_board
 
 # HANDBOOK Residence 8: what a new student brings to apply for a residence permit.
 NEW_PERMIT_CHECKLIST = [
-    gettext_lazy("A certification issued by the International College (request it below)."),
+    gettext_lazy("A certification issued by the International College (ask for it in the portal)."),
     gettext_lazy("Passport."),
     gettext_lazy("The original third slip of the Visa Application for Study in China (Form JW201 or JW202)."),
     gettext_lazy("One duplicate copy of the Admission Notice."),
@@ -203,6 +213,7 @@ def residence_student(request, student_id):
         "loss": selectors.open_loss(student=student),
         "can_review": can_review_records(request.user),
         "decision_form": RecordDecisionForm(),
+        "letters": selectors.student_letters(student=student),
     }
     return render(request, "residence/staff/student.html", context)
 
@@ -232,3 +243,118 @@ def residence_record_decide(request, kind, pk):
     else:
         messages.success(request, _("Decision saved; the student has been told."))
     return redirect("residence_student", student_id=record.student.student_id)
+
+
+# --- Certification letters ------------------------------------------------------------------------------------------
+
+
+def _letter_rows(letters):
+    """Each letter with its PDFs (one query for all of the student's letters' documents)."""
+    letters = list(letters)
+    documents = {}
+    if letters:
+        from portal.models import GeneratedDocument
+
+        for document in GeneratedDocument.objects.filter(
+            owner_id=letters[0].student.user_id, kind=services.DOCUMENT_KIND
+        ).order_by("-created_at"):
+            documents.setdefault(document.parameters.get("letter_id"), []).append(document)
+    return [{"letter": letter, "documents": documents.get(letter.pk, [])} for letter in letters]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@student_required
+def residence_letters(request):
+    student = request.user.student
+    form = LetterRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.letter_request(
+                student=student,
+                purpose=form.cleaned_data["purpose"],
+                note=form.cleaned_data["note"],
+                requested_by=request.user,
+            )
+        except ConflictError as exc:
+            form.add_error("purpose", str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your request was sent. The International College will prepare the letter."))
+            return redirect("residence_letters")
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "rows": _letter_rows(selectors.student_letters(student=student).select_related("student")),
+        "checklist": NEW_PERMIT_CHECKLIST,
+        "languages": settings.LANGUAGES,
+    }
+    return render(request, "residence/student/letters.html", context, status=status)
+
+
+@require_POST
+@student_required
+def residence_letter_pdf(request, pk):
+    letter = selectors.letter_get(user=request.user, pk=pk)
+    if letter is None or letter.student.user_id != request.user.pk:
+        raise Http404
+    language = request.POST.get("language") or translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        document = services.letter_document(letter=letter, user=request.user, language=language)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+    return redirect("document_detail", pk=document.pk)
+
+
+LETTER_PAGE_SIZE = 50
+
+
+@require_safe
+@staff_required
+def residence_letter_queue(request):
+    if not can_view_board(request.user):
+        raise PermissionDenied
+    filters = LetterQueueFilterForm(request.GET or None)
+    state = (filters.cleaned_data.get("state") if filters.is_valid() else "") or LetterState.REQUESTED
+    letters = selectors.letter_queue(user=request.user, state=state)
+    page = Paginator(letters, LETTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "state": state,
+        "page": page,
+        "can_review": can_review_records(request.user),
+        "decision_form": LetterDecisionForm(),
+    }
+    return render(request, "residence/staff/letters.html", context)
+
+
+@require_POST
+@staff_required
+def residence_letter_decide(request, pk):
+    letter = selectors.letter_get(user=request.user, pk=pk)
+    if letter is None:
+        raise Http404
+    if not can_review_records(request.user):
+        raise PermissionDenied
+    form = LetterDecisionForm(request.POST)
+    if not form.is_valid():
+        reasons = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponse(reasons, status=400, content_type="text/plain; charset=utf-8")
+    try:
+        letter = services.letter_decide(
+            letter=letter,
+            reviewer=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        )
+    except (ConflictError, ValidationError) as exc:
+        # Already decided by a colleague, or the rules no longer allow the letter: said on the queue, nothing lost.
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        if letter.state == LetterState.APPROVED:
+            messages.success(
+                request, _("Letter %(number)s approved; the student can download it.") % {"number": letter.number}
+            )
+        else:
+            messages.success(request, _("Request rejected; the student has been told why."))
+    return redirect("residence_letter_queue")

@@ -5,6 +5,14 @@
 - letters: the certification letter for a permit extension or a new permit.
 """
 
+from residence.services.letters import (  # noqa: F401
+    DOCUMENT_KIND,
+    letter_decide,
+    letter_document,
+    letter_documents,
+    letter_request,
+    refusal_message,
+)
 from residence.services.records import (  # noqa: F401
     RECORD_FIELDS,
     open_passport_loss,

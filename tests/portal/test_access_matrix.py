@@ -207,6 +207,17 @@ MATRIX = {
         "GET": expect(405),
         "POST": staff_only(404, staff_a=403, office=400, admin=400),
     },
+    # a1 has asked for a certification letter (waiting for the office).
+    "residence_letters": {"GET": students_only(), "POST": students_only(400)},
+    "residence_letter_pdf": {"GET": expect(405), "POST": owner_only(400)},
+    "residence_letter_queue": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "residence_letter_decide": {
+        "GET": expect(405),
+        "POST": staff_only(404, staff_a=403, office=400, admin=400),
+    },
     "api_residence_records": {
         "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
         "POST": api(405),
@@ -245,6 +256,33 @@ MATRIX = {
     },
     "api_registration_decision": {"GET": reviewers(405), "POST": reviewers(400)},
     "api_registration_approve_all": {"GET": reviewers(405), "POST": reviewers(400)},
+    # Leaving school: a1 has a clearance in progress (no window open); the item routes act on its library item.
+    "clearance_mine": {"GET": students_only(), "POST": expect(405)},
+    "clearance_library_online": {"GET": expect(405), "POST": expect(404, anon=302, a1=302)},
+    "leaving_form_print": {"GET": students_only(403), "POST": students_only(403)},
+    "clearance_verify": {"GET": expect(404), "POST": expect(405)},
+    "clearance_queue": {"GET": staff_only(), "POST": expect(405)},
+    "clearance_list": {"GET": staff_only(), "POST": expect(405)},
+    "clearance_overdue": {"GET": staff_only(), "POST": expect(405)},
+    "clearance_open": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "clearance_windows": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "leaving_form_batch": {"GET": staff_only(403, admin=200), "POST": staff_only(403, admin=400)},
+    "clearance_detail": {"GET": staff_only(staff_b=404), "POST": expect(405)},
+    "clearance_item_sign": {"GET": expect(405), "POST": staff_only(403, staff_b=404, clearance=302, admin=302)},
+    "clearance_item_needs": {"GET": expect(405), "POST": staff_only(403, staff_b=404, clearance=302, admin=302)},
+    "api_clearance_mine": {"GET": api(404, a1=200), "POST": api(405)},
+    "api_leaving_form": {"GET": api(405), "POST": api(404, a1=409)},
+    # The clearance office signs the library item first; the admin after it finds it already signed (409).
+    "api_clearance_sign": {
+        "GET": api(405),
+        "POST": api(403, a1=404, a2=404, b=404, staff_b=404, clearance=200, admin=409),
+    },
     "api_schema": {"GET": api(200), "POST": api(405)},
     "api_docs": {"GET": api(200), "POST": api(405)},
 }
@@ -367,7 +405,14 @@ def world(db, school_a, school_b):
         submitted_by=a1.user,
         reason="change",
     )
+    from residence.services import letter_request
+
+    residence_letter = letter_request(student=a1, purpose="new_permit", requested_by=a1.user)
+    from registration.services import clearance_open
+
+    leaving = clearance_open(student=a1, reason="graduation", effective_on=today, actor=people["office"])
     objects = {
+        "clearance": leaving,
         "student": a1,
         "pending": pending,
         "leave": leave,
@@ -380,6 +425,7 @@ def world(db, school_a, school_b):
         "document": document,
         "registration": registration,
         "residence_record": residence_record,
+        "residence_letter": residence_letter,
     }
     return people, objects
 
@@ -408,6 +454,8 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"kind": "passport"})
     if name == "residence_record_decide":
         return reverse(name, kwargs={"kind": "passport", "pk": objects["residence_record"].pk})
+    if name in ("residence_letter_pdf", "residence_letter_decide"):
+        return reverse(name, kwargs={"pk": objects["residence_letter"].pk})
     if name in ("registration_leave_detail", "registration_leave_cancel", "registration_leave_review"):
         return reverse(name, kwargs={"pk": objects["leave"].pk})
     if name == "registration_listing_decide":
@@ -420,6 +468,12 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["remittance"].pk})
     if name == "fees_ereceipt_decide":
         return reverse(name, kwargs={"pk": objects["ereceipt"].pk})
+    if name == "clearance_detail":
+        return reverse(name, kwargs={"pk": objects["clearance"].pk})
+    if name in ("clearance_item_sign", "clearance_item_needs", "api_clearance_sign"):
+        return reverse(name, kwargs={"pk": objects["clearance"].items.get(kind="library").pk})
+    if name == "clearance_verify":
+        return reverse(name, kwargs={"number": objects["clearance"].verification_number})
     if name == "account_reset_password_from_key":
         return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
     if "student_id" in keys:
@@ -473,6 +527,8 @@ def admin_url(name, pattern, world_objects, people):
         # Other tests (route guards) pass fewer objects: those admin pages then open a missing object.
         "registration_registrationleave": getattr(world_objects.get("leave"), "pk", "999999"),
         "registration_twoweeklisting": getattr(world_objects.get("listing"), "pk", "999999"),
+        "residence_passportrecord": getattr(world_objects.get("residence_record"), "pk", "999999"),
+        "residence_letterrequest": getattr(world_objects.get("residence_letter"), "pk", "999999"),
     }
     if model not in objects:
         return reverse(name, kwargs={"object_id": "999999"})
