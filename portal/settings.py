@@ -277,6 +277,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registration.tasks.registration_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Leaving school (registration.tasks): fees items complete themselves once the ledger is settled; leavers past
+    # their move-out day are reminded each morning (both idempotent).
+    "clearance-fees-refresh": {"task": "registration.tasks.clearance_refresh_automatic", "schedule": 15 * 60},
+    "clearance-overdue-reminders": {
+        "task": "registration.tasks.clearance_overdue_remind",
+        "schedule": crontab(hour=8, minute=15),
+    },
 }
 
 # REST API: authenticated by default, session and token authentication, one error shape.

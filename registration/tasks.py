@@ -39,3 +39,15 @@ def registration_reminders_send(day: str | None = None) -> dict[str, dict[str, i
         semester.code: services.registration_reminders_send(semester=semester, today=today)
         for semester in selectors.registration_period_semesters(today=today, lead_days=lead)
     }
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def clearance_refresh_automatic() -> int:
+    """Often (Celery beat): complete the fees items of leavers who owe nothing now (safe to run twice)."""
+    return services.clearance_refresh_automatic()
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def clearance_overdue_remind(day: str | None = None) -> int:
+    """Daily (Celery beat): remind leavers past their move-out day; each is claimed once a day, so reruns send none."""
+    return services.clearance_overdue_remind(today=_today(day))

@@ -289,7 +289,7 @@ class ClearanceOpenForm(forms.Form):
 def clearance_open(request):
     if not can_open_clearance(request.user):
         raise PermissionDenied
-    form = ClearanceOpenForm(request.POST or None, user=request.user)
+    form = ClearanceOpenForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         housing = form.cleaned_data["housing"]
         try:
@@ -321,7 +321,7 @@ class WindowForm(forms.Form):
 def clearance_windows(request):
     if not can_manage_clearance_windows(request.user):
         raise PermissionDenied
-    form = WindowForm(request.POST or None)
+    form = WindowForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.clearance_window_save(user=request.user, request=request, **form.cleaned_data)
@@ -365,7 +365,7 @@ class BatchForm(forms.Form):
 def leaving_form_batch(request):
     if not can_print_leaving_batches(request.user):
         raise PermissionDenied
-    form = BatchForm(request.POST or None)
+    form = BatchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         clearances = selectors_leaving.clearances_for_batch(

@@ -191,6 +191,22 @@ MATRIX = {
     "api_fees_ledger": {"GET": api(200), "POST": api(405)},
     "api_fees_receipts": {"GET": api(200), "POST": api(405)},
     "api_fees_receipt_pdf": {"GET": api(405), "POST": api(404, a1=202, finance=202, admin=202)},
+    # Refunds: a1 has a request waiting for finance. An empty application or decision is refused (400).
+    "fees_refund_list": {"GET": students_only(), "POST": expect(405)},
+    "fees_refund_new": {"GET": students_only(), "POST": students_only(400)},
+    "fees_refund_detail": {"GET": owner_only(), "POST": expect(405)},
+    "fees_refund_queue": {"GET": staff_only(403, finance=200, admin=200), "POST": expect(405)},
+    "fees_refund_decide": {
+        "GET": staff_only(403, finance=200, admin=200),
+        "POST": staff_only(403, finance=400, admin=400),
+    },
+    "fees_refund_mark_paid": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
+    "fees_suspension_credit_add": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
+    "fees_internship_add": {"GET": expect(405), "POST": staff_only(403, finance=400, admin=400)},
+    "api_fees_refunds": {"GET": api(200), "POST": api(403, a1=400, a2=400, b=400)},
+    "api_fees_refund_detail": {"GET": api(404, a1=200, finance=200, admin=200), "POST": api(405)},
+    "api_fees_refund_decision": {"GET": api(405), "POST": api(404, a1=403, finance=400, admin=400)},
+    "api_fees_refund_paid": {"GET": api(405), "POST": api(404, a1=403, finance=400, admin=400)},
     # Residence: a1 has a passport version waiting for review; school staff see their school's records, read-only.
     "residence_overview": {"GET": students_only(), "POST": expect(405)},
     "residence_update": {"GET": students_only(), "POST": students_only(400)},
@@ -376,6 +392,25 @@ def world(db, school_a, school_b):
     ereceipt = services.evidence_submit(
         student=a1, kind=EvidenceKind.TUITION_RECEIPT, upload=upload("receipt.pdf"), uploaded_by=a1.user
     )
+    # A refund request of a1 waiting for finance (made directly: only who may reach it matters here).
+    from fees.models import RefundRequest
+
+    refund = RefundRequest.objects.create(
+        student=a1,
+        academic_year=semester.code[:9],
+        semester=semester,
+        reason="Going home",
+        completed_on=today,
+        bank_account_name="A1",
+        bank_name="Bank",
+        bank_account="123",
+        program="degree",
+        registration_day=semester.registration_day,
+        tuition_this_semester="12000.00",
+        proposed_amount="6000.00",
+        proposed_clause="2.1.2.1",
+        proposed_explanation="Half of the first semester.",
+    )
     # Deferred registration: a1 asks for leave, and is on the two-week list.
     from registration.models import ListingKind, TwoWeekListing
     from registration.services import registration_leave_apply
@@ -420,6 +455,7 @@ def world(db, school_a, school_b):
         "payment": payment,
         "remittance": remittance,
         "ereceipt": ereceipt,
+        "refund": refund,
         "rejected": rejected,
         "notification": notification,
         "document": document,
@@ -468,6 +504,15 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["remittance"].pk})
     if name == "fees_ereceipt_decide":
         return reverse(name, kwargs={"pk": objects["ereceipt"].pk})
+    if name in (
+        "fees_refund_detail",
+        "fees_refund_decide",
+        "fees_refund_mark_paid",
+        "api_fees_refund_detail",
+        "api_fees_refund_decision",
+        "api_fees_refund_paid",
+    ):
+        return reverse(name, kwargs={"pk": objects["refund"].pk})
     if name == "clearance_detail":
         return reverse(name, kwargs={"pk": objects["clearance"].pk})
     if name in ("clearance_item_sign", "clearance_item_needs", "api_clearance_sign"):
