@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from fees.models import FeeSchedule, LedgerEntry, Receipt, RemittanceConfirmation
+from fees.models import FeeSchedule, LedgerEntry, Receipt, RefundRequest, RemittanceConfirmation, SuspensionCredit
 
 
 @admin.register(FeeSchedule)
@@ -66,3 +66,18 @@ class RemittanceConfirmationAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
     search_fields = ["student__student_id"]
     list_select_related = ["student"]
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "student", "academic_year", "state", "proposed_amount", "approved_amount"]
+    list_filter = ["state", "academic_year"]
+    search_fields = ["student__student_id"]
+    list_select_related = ["student"]
+
+
+@admin.register(SuspensionCredit)
+class SuspensionCreditAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "student", "suspended_semester", "resumption_semester", "amount"]
+    search_fields = ["student__student_id"]
+    list_select_related = ["student", "suspended_semester", "resumption_semester"]

@@ -159,3 +159,85 @@ class RefundCalculatorForm(forms.Form):
 
 class BillingForm(forms.Form):
     semester = forms.ModelChoiceField(label=_("Semester to bill"), queryset=Semester.objects.all())
+
+
+class RefundApplyForm(forms.Form):
+    semester = forms.ModelChoiceField(
+        label=_("Semester you paid for (degree students: any semester of the academic year)"),
+        queryset=Semester.objects.order_by("-starts_on"),
+    )
+    completed_on = forms.DateField(label=_("Withdrawal and residence permit cancellation completed on"), widget=DATE)
+    reason = forms.CharField(label=_("Why you are leaving"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    bank_account_name = forms.CharField(label=_("Account holder"), max_length=200)
+    bank_name = forms.CharField(label=_("Bank"), max_length=200)
+    bank_account = forms.CharField(label=_("Account number or IBAN"), max_length=60)
+    bank_swift = forms.CharField(label=_("SWIFT code (banks outside China)"), max_length=20, required=False)
+
+
+def _no_refund_choices():
+    from fees.models import NoRefundReason
+
+    return [("", _("None"))] + list(NoRefundReason.choices)
+
+
+class RefundDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the refund")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    permit_changed_in_time = forms.BooleanField(
+        label=_("Visa or residence permit changed within three days of the drop-out request (2.4.1)"), required=False
+    )
+    receipts_returned = forms.BooleanField(label=_("Original payment receipts handed back (2.4.2)"), required=False)
+    no_refund_reason = forms.ChoiceField(
+        label=_("Left for a cause of 2.2.1"), choices=_no_refund_choices, required=False
+    )
+    amount = forms.DecimalField(
+        label=_("Approved amount (RMB; blank: what the rules give)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to reject or to approve another amount)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the refund is refused; the student reads it."))
+        return data
+
+
+class RefundPaidForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    reference = forms.CharField(label=_("Bank transfer reference"), max_length=100)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SuspensionCreditForm(forms.Form):
+    suspended_semester = forms.ModelChoiceField(
+        label=_("Semester the student was suspended in"), queryset=Semester.objects.order_by("-starts_on")
+    )
+    resumption_semester = forms.ModelChoiceField(
+        label=_("Semester the student resumes in"), queryset=Semester.objects.order_by("-starts_on")
+    )
+
+
+class InternshipFeeForm(forms.Form):
+    academic_year = AcademicYearField(label=_("Academic year"))
+    weeks = forms.DecimalField(
+        label=_("Actual internship weeks (a part week counts as a week)"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    yearly_tuition = forms.DecimalField(
+        label=_("Yearly tuition (RMB; blank: from the fee schedule)"), required=False, **AMOUNT
+    )

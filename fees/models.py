@@ -262,14 +262,40 @@ class Receipt(models.Model):
 
 
 class RefundState(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", _("Waiting for finance")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     PAID = "paid", _("Paid")
 
 
+class NoRefundReason(models.TextChoices):
+    # Handbook: fees/ 2.2.1 a-e (the keys are those of fees.rules.NO_REFUND_REASONS)
+    LAW_VIOLATION = "law_violation", _("Violation of Chinese law with severe consequences")
+    DISRUPTION = "disruption", _("Severe disruption of public or university order")
+    ABSENT_TWO_WEEKS = "absent_two_weeks", _("Absent without approval two or more consecutive weeks")
+    ATTENDANCE_BELOW_70 = "attendance_below_70", _("Attendance below 70% without a valid reason")
+    LATE_REGISTRATION = "late_registration", _("Registration delayed more than two weeks without a valid reason")
+
+
+class RefundRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from fees.permissions import ledger_scope
+
+        return self.filter(ledger_scope(user))
+
+
+# The states in which a request blocks another one for the same academic year: a student withdraws once.
+ACTIVE_REFUND_STATES = ("requested", "approved", "paid")
+
+
 class RefundRequest(models.Model):
-    """A student's request for a tuition refund; the portal's computed proposal is kept beside finance's decision."""
+    """A student's request for a tuition refund (Handbook: fees/ 2.1-2.4).
+
+    The portal's proposal is computed once from what it knows (programme type, the registration days of the
+    semesters, the tuition paid on the ledger) and kept with the inputs it used, so finance sees the same numbers
+    and the decision is recomputed from them with the preconditions finance checked. Finance's decision and the
+    payout are kept beside it; every state change is also a RefundDecision row.
+    """
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="refund_requests")
     academic_year = models.CharField(_("academic year"), max_length=9)
@@ -280,35 +306,128 @@ class RefundRequest(models.Model):
     bank_name = models.CharField(_("bank"), max_length=200)
     bank_account = models.CharField(_("account number / IBAN"), max_length=60)
     bank_swift = models.CharField(_("SWIFT code"), max_length=20, blank=True)
+    # The inputs of fees.rules.refund as the portal found them when the student applied.
+    program = models.CharField(_("programme type"), max_length=20, choices=Program.choices)
+    registration_day = models.DateField(_("registration day of the semester paid for"))
+    second_registration_day = models.DateField(_("registration day of the second semester"), null=True, blank=True)
+    tuition_this_semester = models.DecimalField(_("tuition paid for this semester"), **MONEY)
+    tuition_next_semester = models.DecimalField(_("tuition paid for the second semester"), default=ZERO, **MONEY)
+    continuing_paid_next = models.BooleanField(_("paid the coming semester and does not continue"), default=False)
     proposed_amount = models.DecimalField(_("computed refund"), **MONEY)
     proposed_clause = models.CharField(_("clause"), max_length=20)
     proposed_explanation = models.TextField(_("explanation"))
     state = models.CharField(_("state"), max_length=20, choices=RefundState.choices, default=RefundState.REQUESTED)
     approved_amount = models.DecimalField(_("approved refund"), null=True, blank=True, **MONEY)
+    decided_clause = models.CharField(_("clause applied"), max_length=20, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     permit_changed_in_time = models.BooleanField(_("permit changed within 3 days"), null=True)
     receipts_returned = models.BooleanField(_("original receipts returned"), null=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    no_refund_reason = models.CharField(
+        _("left for a cause of 2.2.1"), max_length=30, choices=NoRefundReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payout_reference = models.CharField(_("bank transfer reference"), max_length=100, blank=True)
+    # The refunded tuition written off (a credit) and the money paid out (a refund entry), written together.
+    credit_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="refund_credited"
+    )
+    refund_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="refund_paid"
+    )
     version = models.PositiveIntegerField(default=1)
+
+    objects = RefundRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("refund request")
         verbose_name_plural = _("refund requests")
+        indexes = [models.Index(fields=["state", "created_at"], name="refund_queue_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(proposed_amount__gte=0), name="refund_proposal_not_negative"),
             models.CheckConstraint(
-                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
-                name="refund_approved_not_negative",
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gt=0),
+                name="refund_approved_positive",
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=["approved", "paid"]) | Q(approved_amount__isnull=False),
                 name="approved_refund_has_amount",
             ),
+            models.CheckConstraint(
+                condition=~Q(state="paid") | (Q(refund_entry__isnull=False) & Q(paid_at__isnull=False)),
+                name="paid_refund_has_ledger_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(decision_reason=""), name="rejected_refund_reason"
+            ),
+            models.UniqueConstraint(
+                fields=["student", "academic_year"],
+                condition=Q(state__in=ACTIVE_REFUND_STATES),
+                name="one_active_refund_per_year",
+            ),
         ]
 
     def __str__(self):
         return f"{self.student_id} {self.academic_year} {self.state}"
+
+    @property
+    def adjusted(self) -> bool:
+        """Finance approved an amount other than the one the rules give for what it checked."""
+        return self.approved_amount is not None and self.decided_clause == "adjusted"
+
+
+class RefundDecision(AppendOnlyModel):
+    """Every state change of a refund request: who, when, to what, with which amount and checks, and why."""
+
+    request = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="decisions")
+    state = models.CharField(_("state"), max_length=20, choices=RefundState.choices)
+    amount = models.DecimalField(_("amount (RMB)"), null=True, blank=True, **MONEY)
+    clause = models.CharField(_("clause"), max_length=20, blank=True)
+    permit_changed_in_time = models.BooleanField(null=True)
+    receipts_returned = models.BooleanField(null=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    decided_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("refund decision")
+        verbose_name_plural = _("refund decisions")
+
+    def __str__(self):
+        return f"{self.request_id} {self.state}"
+
+
+class SuspensionCredit(AppendOnlyModel):
+    """The unused tuition of a suspended student, credited once to the semester they resume in (Handbook: fees/
+    2.3). One per student and suspended semester, so a second click credits nothing twice."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="suspension_credits")
+    suspended_semester = models.ForeignKey(
+        Semester, on_delete=models.PROTECT, related_name="+", verbose_name=_("semester suspended in")
+    )
+    resumption_semester = models.ForeignKey(
+        Semester, on_delete=models.PROTECT, related_name="+", verbose_name=_("semester resumed in")
+    )
+    amount = models.DecimalField(_("credited (RMB)"), **MONEY)
+    credit = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="suspension_credit")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suspension credit")
+        verbose_name_plural = _("suspension credits")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="suspension_credit_positive"),
+            models.UniqueConstraint(
+                fields=["student", "suspended_semester"], name="one_suspension_credit_per_semester"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} {self.amount}"

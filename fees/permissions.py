@@ -42,3 +42,8 @@ def can_manage_fees(user) -> bool:
 def can_file_remittance(user, student) -> bool:
     """Only the student files their own remittance confirmation."""
     return _active(user) and user.role == Role.STUDENT and student.user_id == user.pk
+
+
+def can_request_refund(user, student) -> bool:
+    """Only the student applies for their own refund (Handbook: fees/ 2.4: the student hands back the receipts)."""
+    return _active(user) and user.role == Role.STUDENT and student.user_id == user.pk

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -286,4 +286,188 @@ def ereceipt_queue(*, user) -> QuerySet[Evidence]:
         .filter(kind=EvidenceKind.TUITION_RECEIPT, reviewed_in="")
         .select_related("student__school")
         .order_by("uploaded_at", "pk")
+    )
+
+
+# --- Refunds and suspension credits -------------------------------------------------------------------------------
+
+
+def _money_received(entries) -> Decimal:
+    """Money the student paid on these entries: payments net of their reversals (credits are not money)."""
+    received = entries.filter(
+        Q(entry_type=EntryType.PAYMENT) | Q(entry_type=EntryType.REVERSAL, reverses__entry_type=EntryType.PAYMENT)
+    ).aggregate(total=Sum("amount"))["total"]
+    return rules.money(-(received or 0))
+
+
+def _charged(entries) -> Decimal:
+    return rules.money(entries.filter(_charged_filter(Q())).aggregate(total=Sum("amount"))["total"] or 0)
+
+
+@dataclass(frozen=True)
+class TuitionPaid:
+    """The tuition a student paid for a period, split the way the refund rules read it."""
+
+    program: str
+    academic_year: str
+    this_semester: Decimal
+    next_semester: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.this_semester + self.next_semester
+
+
+def tuition_paid_for(*, student: Student, semester: Semester) -> TuitionPaid:
+    """Handbook: fees/ 1.2.1-1.2.2, 2.1: the tuition paid for the period of `semester`, from the ledger.
+
+    Degree students pay the year at once; the year's tuition is read as two equal long semesters and a payment
+    covers the first semester first. Non-degree students pay each semester; it is all "this semester".
+    """
+    program = rules.program_of(student.degree_level)
+    academic_year = rules.academic_year_of(semester.code)
+    tuition = LedgerEntry.objects.filter(student=student, fee_kind=FeeKind.TUITION)
+    if not rules.tuition_is_by_year(program):
+        paid = _money_received(tuition.filter(semester=semester))
+        return TuitionPaid(program, academic_year, this_semester=max(paid, rules.ZERO), next_semester=rules.ZERO)
+    year = tuition.filter(academic_year=academic_year)
+    paid = max(_money_received(year), rules.ZERO)
+    charged = _charged(year)
+    half = rules.money((charged if charged > 0 else paid) / 2)
+    this_semester = min(paid, half)
+    next_semester = paid - this_semester
+    if charged > 0:
+        # More paid than billed is not tuition: the second semester is at most the rest of the year's tuition.
+        next_semester = min(next_semester, charged - half)
+    return TuitionPaid(program, academic_year, this_semester=this_semester, next_semester=next_semester)
+
+
+@dataclass(frozen=True)
+class RefundProposal:
+    """What fees.rules.refund gives for the data the portal has, and the data it was given."""
+
+    semester: Semester
+    inputs: dict
+    refund: rules.Refund
+
+
+def _semester_of_year(academic_year: str, term: int) -> Semester | None:
+    return Semester.objects.filter(code=f"{academic_year}-{term}").first()
+
+
+def refund_proposal(*, student: Student, semester: Semester, completed_on: date) -> RefundProposal:
+    """The refund the handbook gives a student who withdraws, computed from the portal's own data (Handbook: fees/
+    2.1-2.4), assuming the formalities of 2.4 are done: finance checks them when deciding.
+
+    1. The programme type comes from the degree level; scholarship students paid no tuition and get nothing back.
+    2. The registration day is the semester's (non-degree) or the first long semester's of its academic year
+       (degree), and the second long semester's registration day is read for degree students.
+    3. The tuition paid comes from the ledger (tuition_paid_for).
+    4. A non-degree student who withdraws before the registration day of a semester they paid for, and who studied
+       with us before, is a continuing student who paid the coming semester (2.1.1.2).
+    Raises ValidationError with a sentence for the student when the portal lacks something the rules need.
+    """
+    from django.core.exceptions import ValidationError
+
+    if rules.tuition_covered_by_scholarship(student.funding):
+        raise ValidationError(_("Your tuition is paid by your scholarship, so there is no tuition to refund."))
+    paid = tuition_paid_for(student=student, semester=semester)
+    by_year = rules.tuition_is_by_year(paid.program)
+    first = _semester_of_year(paid.academic_year, 1) if by_year else semester
+    second = _semester_of_year(paid.academic_year, 2) if by_year else None
+    if first is None or first.registration_day is None:
+        raise ValidationError(
+            _("The registration day of %(semester)s is not set in the portal yet; ask the finance office.")
+            % {"semester": first.localized_name() if first else paid.academic_year}
+        )
+    if paid.total <= 0:
+        raise ValidationError(
+            _("No tuition payment for %(period)s is recorded on your account, so there is nothing to refund.")
+            % {"period": paid.academic_year if by_year else semester.localized_name()}
+        )
+    second_day = second.registration_day if second is not None else None
+    if (
+        by_year
+        and second_day is None
+        and completed_on > first.registration_day + timedelta(days=rules.REFUND_WINDOW_DAYS)
+    ):
+        raise ValidationError(
+            _(
+                "The registration day of the second semester of %(year)s is not set in the portal yet; ask the "
+                "finance office."
+            )
+            % {"year": paid.academic_year}
+        )
+    continuing = False
+    if not by_year and completed_on < first.registration_day:
+        start_year = int(paid.academic_year[:4])
+        studied_before = student.enrolment_year < start_year or (
+            LedgerEntry.objects.filter(
+                student=student,
+                fee_kind=FeeKind.TUITION,
+                entry_type=EntryType.CHARGE,
+                semester__starts_on__lt=semester.starts_on,
+            ).exists()
+        )
+        continuing = studied_before
+    inputs = {
+        "program": paid.program,
+        "completed_on": completed_on,
+        "registration_day": first.registration_day,
+        "second_registration_day": second_day,
+        "tuition_this_semester": paid.this_semester,
+        "tuition_next_semester": paid.next_semester,
+        "continuing_paid_next": continuing,
+    }
+    try:
+        result = rules.refund(**inputs)
+    except ValueError as exc:
+        raise ValidationError(
+            _("The portal cannot compute this refund (%(problem)s); ask the finance office.") % {"problem": exc}
+        ) from None
+    return RefundProposal(semester=first, inputs=inputs, refund=result)
+
+
+def refund_requests_of(*, user, student: Student) -> QuerySet:
+    from fees.models import RefundRequest
+
+    return RefundRequest.objects.visible_to(user).filter(student=student).select_related("semester")
+
+
+def refund_get(*, user, pk: int):
+    """One refund request as far as the user may see it (None otherwise), with its history."""
+    from fees.models import RefundDecision, RefundRequest
+
+    return (
+        RefundRequest.objects.visible_to(user)
+        .select_related(
+            "student__school", "student__user", "semester", "decided_by__student", "paid_by", "refund_entry"
+        )
+        .prefetch_related(Prefetch("decisions", queryset=RefundDecision.objects.select_related("decided_by__student")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def refund_queue(*, user, state: str = "") -> QuerySet:
+    """Refund requests for finance, oldest first, in a fixed number of queries whatever their number."""
+    from fees.models import RefundRequest
+    from fees.permissions import can_manage_fees
+
+    if not can_manage_fees(user):
+        return RefundRequest.objects.none()
+    requests = RefundRequest.objects.visible_to(user).select_related(
+        "student__school", "semester", "decided_by__student"
+    )
+    if state:
+        requests = requests.filter(state=state)
+    return requests.order_by("created_at", "pk")
+
+
+def suspension_credits_of(*, user, student: Student) -> QuerySet:
+    from fees.models import SuspensionCredit
+    from fees.permissions import ledger_scope
+
+    return SuspensionCredit.objects.filter(ledger_scope(user), student=student).select_related(
+        "suspended_semester", "resumption_semester", "created_by__student"
     )

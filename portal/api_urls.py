@@ -1,5 +1,6 @@
 from django.urls import path
 
+from academics import api as academics_api
 from fees import api as fees_api
 from portal import api
 from registration import api as registration_api
@@ -50,10 +51,23 @@ urlpatterns = [
     path("fees/ledger/", fees_api.LedgerListApi.as_view(), name="api_fees_ledger"),
     path("fees/receipts/", fees_api.ReceiptListApi.as_view(), name="api_fees_receipts"),
     path("fees/receipts/<int:pk>/pdf/", fees_api.ReceiptPdfApi.as_view(), name="api_fees_receipt_pdf"),
+    # Refund requests: the student applies and reads their own; finance decides and records the payout.
+    path("fees/refunds/", fees_api.RefundListApi.as_view(), name="api_fees_refunds"),
+    path("fees/refunds/<int:pk>/", fees_api.RefundDetailApi.as_view(), name="api_fees_refund_detail"),
+    path("fees/refunds/<int:pk>/decision/", fees_api.RefundDecisionApi.as_view(), name="api_fees_refund_decision"),
+    path("fees/refunds/<int:pk>/paid/", fees_api.RefundPaidApi.as_view(), name="api_fees_refund_paid"),
     path(
         "residence/students/<str:student_id>/records/",
         residence_api.StudentRecordsApi.as_view(),
         name="api_residence_records",
     ),
     path("residence/obligations/", residence_api.ObligationListApi.as_view(), name="api_residence_obligations"),
+    # Academics: results and GPA (a student's own, read-only; school staff their school's), transcript requests.
+    path("academics/results/", academics_api.ResultListApi.as_view(), name="api_academics_results"),
+    path(
+        "academics/students/<str:student_id>/gpa/",
+        academics_api.StudentGpaApi.as_view(),
+        name="api_academics_student_gpa",
+    ),
+    path("academics/transcripts/", academics_api.TranscriptRequestApi.as_view(), name="api_academics_transcripts"),
 ]

@@ -15,11 +15,13 @@ from fees.forms import (
     BillingForm,
     ChargeForm,
     EreceiptDecisionForm,
+    InternshipFeeForm,
     PaymentForm,
     RefundCalculatorForm,
     RemittanceDecisionForm,
     ReverseForm,
     StatementForm,
+    SuspensionCreditForm,
 )
 from fees.models import FeeKind, FeeSchedule, LedgerEntry, RemittanceConfirmation, RemittanceState
 from fees.permissions import can_manage_fees
@@ -73,11 +75,16 @@ def _student_or_404(request, student_id):
     return student
 
 
-def _render_account(request, student, *, charge_form=None, payment_form=None, status=200):
+def _render_account(
+    request, student, *, charge_form=None, payment_form=None, suspension_form=None, internship_form=None, status=200
+):
     context = account_context(user=request.user, student=student)
     context.update(
         charge_form=charge_form or ChargeForm(prefix="charge"),
         payment_form=payment_form or PaymentForm(prefix="payment", initial={"paid_on": timezone.localdate()}),
+        suspension_form=suspension_form or SuspensionCreditForm(prefix="suspension"),
+        internship_form=internship_form or InternshipFeeForm(prefix="internship"),
+        suspension_credits=list(selectors.suspension_credits_of(user=request.user, student=student)),
         reverse_form=ReverseForm(),
     )
     return render(request, "fees/finance/account.html", context, status=status)
@@ -148,6 +155,60 @@ def payment_add(request, student_id):
             )
             return redirect("fees_student_account", student_id=student.student_id)
     return _render_account(request, student, payment_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def suspension_credit_add(request, student_id):
+    """Handbook: fees/ 2.3: on resumption, the unused tuition is credited to the semester the student resumes in."""
+    _check_finance(request)
+    student = _student_or_404(request, student_id)
+    form = SuspensionCreditForm(request.POST, prefix="suspension")
+    if form.is_valid():
+        try:
+            credit = services.suspension_credit_add(
+                student=student,
+                suspended_semester=form.cleaned_data["suspended_semester"],
+                resumption_semester=form.cleaned_data["resumption_semester"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("%(amount)s RMB of unused tuition credited.") % {"amount": credit.amount})
+            return redirect("fees_student_account", student_id=student.student_id)
+    return _render_account(request, student, suspension_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def internship_fee_add(request, student_id):
+    """Handbook: fees/ 1.2.4: the internship billed by actual weeks."""
+    _check_finance(request)
+    student = _student_or_404(request, student_id)
+    form = InternshipFeeForm(request.POST, prefix="internship")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            charge = services.internship_fee_bill(
+                student=student,
+                academic_year=data["academic_year"],
+                weeks=data["weeks"],
+                yearly_tuition=data["yearly_tuition"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Internship fee of %(amount)s RMB billed.") % {"amount": charge.amount})
+            return redirect("fees_student_account", student_id=student.student_id)
+    return _render_account(request, student, internship_form=form, status=400)
 
 
 @require_POST

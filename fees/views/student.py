@@ -27,6 +27,7 @@ def account_context(*, user, student) -> dict:
         "total": total,
         "receipts": list(selectors.receipts_of(user=user, student=student)),
         "remittances": list(selectors.remittances_of(user=user, student=student)),
+        "refunds": list(selectors.refund_requests_of(user=user, student=student)),
     }
 
 

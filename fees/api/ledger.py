@@ -1,4 +1,4 @@
-"""The fees API: ledger entries and receipts (a student their own, finance everybody's), and receipt PDFs.
+"""Ledger entries and receipts (a student their own, finance everybody's), and receipt PDFs.
 
 Thin views over fees.selectors and fees.services, in the conventions of portal.api (one error shape, 404 outside
 your scope).
