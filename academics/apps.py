@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class AcademicsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'academics'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "academics"

@@ -1,4 +1,296 @@
-"""Models of the academics app; the domain issue (#7) fills this module.
+"""Courses, their offerings per semester, enrolments, results with their append-only history, correction requests
+and issued transcripts.
 
-The shared kernel (Student, School, Semester, Evidence and its review) lives in portal.models.
+Handbook: academics/ (Assessment 9-38; Academic Rules 15-27). The pure rules (grade values, GPA, phases) live in
+academics.rules; these models hold the data and what the database can guarantee. The shared kernel (Student,
+School, Semester) lives in portal.models.
 """
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from academics import rules
+from portal.models import AppendOnlyModel, GeneratedDocument, School, Semester, Student
+
+
+class Scale(models.TextChoices):
+    # Handbook: Assessment 9, 12.
+    HUNDRED = rules.Scale.HUNDRED, _("Hundred-mark (0-100)")
+    FIVE = rules.Scale.FIVE, _("Five-grade (Distinction ... Fail)")
+    LETTER = rules.Scale.LETTER, _("Letter (A+ ... F)")
+    QUALIFIED = rules.Scale.QUALIFIED, _("Qualified / Unqualified")
+    PASS_FAIL = rules.Scale.PASS_FAIL, _("Pass / Fail")
+
+
+class CourseType(models.TextChoices):
+    COMPULSORY = rules.CourseType.COMPULSORY, _("Compulsory")
+    ELECTIVE = rules.CourseType.ELECTIVE, _("Elective")
+    PRACTICAL = rules.CourseType.PRACTICAL, _("Practical")
+
+
+class ResultMark(models.TextChoices):
+    """Assessment 17-21, 25; Academic Rules 16; Supplementary 16: how a result was recorded besides its grade."""
+
+    ABSENT = rules.Mark.ABSENT, _("Absent")
+    VIOLATION = rules.Mark.VIOLATION, _("Discipline violation")
+    DEFERRED = rules.Mark.DEFERRED, _("Deferred")
+    GAVE_UP = rules.Mark.GAVE_UP, _("Gave up the examination")
+    MAKEUP = rules.Mark.MAKEUP, _("Makeup")
+    BARRED = rules.Mark.BARRED, _("Barred from the final")
+
+
+class Attempt(models.TextChoices):
+    FIRST = "first", _("First sitting")
+    # Handbook: Academic Rules 20 (a passed course retaken to improve it, at most twice).
+    RETAKE = "retake", _("Retake to improve")
+    # Handbook: Assessment 24-25 (one makeup, recorded Pass/Fail/Absent).
+    MAKEUP = "makeup", _("Makeup")
+
+
+class Course(models.Model):
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="courses")
+    code = models.CharField(_("course code"), max_length=30, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    credits = models.DecimalField(_("credits"), max_digits=4, decimal_places=1)
+    hours = models.PositiveSmallIntegerField(_("class hours"))
+    scale = models.CharField(_("grading scale"), max_length=20, choices=Scale.choices, default=Scale.HUNDRED)
+    course_type = models.CharField(_("course type"), max_length=20, choices=CourseType.choices)
+    # Handbook: Supplementary 18 (a paper dictionary and 30 extra minutes unless the course says otherwise).
+    exam_extra_minutes = models.PositiveSmallIntegerField(
+        _("extra exam minutes"), null=True, blank=True, help_text=_("Blank: the handbook's 30 minutes.")
+    )
+    paper_dictionary_allowed = models.BooleanField(_("paper Chinese dictionary allowed"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.CheckConstraint(condition=Q(credits__gte=0), name="course_credits_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name_en}"
+
+    def localized_name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (language or get_language() or "").startswith("zh") else self.name_en
+
+
+class OfferingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from academics.permissions import offering_scope
+
+        return self.filter(offering_scope(user))
+
+
+class Offering(models.Model):
+    """A course taught in one semester by one school; its assessment date starts the result phases."""
+
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="offerings")
+    semester = models.ForeignKey(
+        Semester, verbose_name=_("semester"), on_delete=models.PROTECT, related_name="offerings"
+    )
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="offerings")
+    assessed_on = models.DateField(_("assessment date"), null=True, blank=True)
+    exam_minutes = models.PositiveSmallIntegerField(_("exam length (minutes)"), default=120)
+
+    objects = OfferingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["semester__starts_on", "course__code"]
+        verbose_name = _("course offering")
+        verbose_name_plural = _("course offerings")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "semester", "school"], name="one_offering_per_course_term"),
+        ]
+
+    def __str__(self):
+        return f"{self.course.code} {self.semester.code}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from academics.permissions import record_scope
+
+        return self.filter(record_scope(user, prefix="student__"))
+
+
+class Enrolment(models.Model):
+    offering = models.ForeignKey(
+        Offering, verbose_name=_("offering"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    student = models.ForeignKey(Student, verbose_name=_("student"), on_delete=models.PROTECT, related_name="enrolments")
+    attempt = models.CharField(_("attempt"), max_length=20, choices=Attempt.choices, default=Attempt.FIRST)
+    # Handbook: Assessment 21-22 (deferred only with an approved deferral for one of three reasons).
+    deferral_reason = models.CharField(
+        _("deferral reason"),
+        max_length=40,
+        blank=True,
+        choices=[(reason.value, reason.value.replace("_", " ")) for reason in rules.DeferralReason],
+    )
+    deferral_approved_at = models.DateTimeField(_("deferral approved"), null=True, blank=True)
+    # Handbook: Academic Rules 16 (the examination given up with a drop approved a week before it).
+    drop_approved_on = models.DateField(_("exam drop approved on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["student__student_id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "student"], name="one_enrolment_per_offering"),
+        ]
+
+    def __str__(self):
+        return f"{self.student.student_id} {self.offering}"
+
+
+class ResultQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from academics.permissions import record_scope
+
+        return self.filter(record_scope(user, prefix="enrolment__student__"))
+
+
+class Result(models.Model):
+    """The current result of one enrolment; every change is in ResultChange (who, when, why)."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="result")
+    # The result in its canonical form ("86", "A-", "Pass"); blank when a mark alone says it (absent, deferred...).
+    value = models.CharField(_("result"), max_length=20, blank=True)
+    # The scale the result is recorded in: the course's, or Pass/Fail for a makeup (Assessment 25).
+    scale = models.CharField(_("grading scale"), max_length=20, choices=Scale.choices)
+    mark = models.CharField(_("special mark"), max_length=20, choices=ResultMark.choices, blank=True)
+    # What the result counts in a GPA (None: not counted), kept so that lists need not recompute it.
+    grade_value = models.DecimalField(_("grade value"), max_digits=3, decimal_places=1, null=True, blank=True)
+    # Handbook: Assessment 31 (entry within 10 days; publicity until 20 days after the next semester begins).
+    entry_ends_on = models.DateField(_("entry phase ends"))
+    publicity_ends_on = models.DateField(_("publicity phase ends"), null=True, blank=True)
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    # Two members of staff saving one result: the second is told, nothing is lost.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        constraints = [
+            models.CheckConstraint(condition=~Q(value="") | ~Q(mark=""), name="result_has_value_or_mark"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.display()}"
+
+    def display(self) -> str:
+        mark = self.get_mark_display() if self.mark else ""
+        if self.value and mark:
+            return f"{self.value} ({mark})"
+        return self.value or str(mark)
+
+    def as_record(self) -> dict:
+        """The mapping academics.rules reads (gpa, study_abroad_gpa, earned_credits)."""
+        course = self.enrolment.offering.course
+        return {
+            "course": course.code,
+            "credits": course.credits,
+            "scale": self.scale,
+            "result": int(self.value) if self.scale == Scale.HUNDRED and self.value.isdigit() else self.value,
+            "mark": self.mark or None,
+        }
+
+
+class ResultChange(AppendOnlyModel):
+    """One entry or change of a result: written once, never edited (Assessment 31-38: every change is audited)."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+")
+    old_value = models.CharField(_("old result"), max_length=20, blank=True)
+    old_mark = models.CharField(_("old mark"), max_length=20, blank=True)
+    new_value = models.CharField(_("new result"), max_length=20, blank=True)
+    new_mark = models.CharField(_("new mark"), max_length=20, blank=True)
+    phase = models.CharField(_("phase"), max_length=20)
+    reason = models.TextField(_("reason"), blank=True)
+    correction = models.ForeignKey(
+        "CorrectionRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=20, default="grid")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("result change")
+        verbose_name_plural = _("result changes")
+
+
+class CorrectionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved and applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CorrectionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from academics.permissions import record_scope
+
+        return self.filter(record_scope(user, prefix="result__enrolment__student__"))
+
+
+class CorrectionRequest(models.Model):
+    """Assessment 38, 41: a change of a stable result, asked by the school with a reason, decided by the office."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="corrections")
+    new_value = models.CharField(_("corrected result"), max_length=20, blank=True)
+    new_mark = models.CharField(_("corrected mark"), max_length=20, choices=ResultMark.choices, blank=True)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=20, choices=CorrectionState.choices, default=CorrectionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = CorrectionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("result correction request")
+        verbose_name_plural = _("result correction requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result"], condition=Q(state="pending"), name="one_pending_correction_per_result"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.result_id} -> {self.new_value or self.new_mark} ({self.state})"
+
+
+class TranscriptIssue(AppendOnlyModel):
+    """One official transcript issued: its verification number and the GPA it printed, for checking later."""
+
+    verification_number = models.CharField(_("verification number"), max_length=30, unique=True)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="transcripts")
+    document = models.ForeignKey(GeneratedDocument, on_delete=models.PROTECT, related_name="+")
+    official = models.BooleanField(default=True)
+    cumulative_gpa = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("issued transcript")
+        verbose_name_plural = _("issued transcripts")

@@ -54,6 +54,8 @@ urlpatterns = [
     path("", include("fees.urls")),
     # Residence permit, visa, passport and insurance
     path("", include("residence.urls")),
+    # Academics: results, GPA, transcripts
+    path("", include("academics.urls")),
     # API
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -239,6 +239,51 @@ MATRIX = {
         "POST": api(405),
     },
     "api_residence_obligations": {"GET": api(200), "POST": api(405)},
+    # Academics: a1 is enrolled in school A's offering with a result in the entry phase; a correction of it waits.
+    # The office sees every school's results but enters none (403); a school's staff see and enter their own.
+    "academics_my_results": {"GET": students_only(), "POST": expect(405)},
+    "academics_my_transcript": {"GET": expect(405), "POST": students_only(302)},
+    "academics_offering_list": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    # An empty POST changes nothing and goes back to the grid.
+    "academics_offering_grid": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=302, staff_b=404, office=403, admin=302),
+    },
+    "academics_offering_upload": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=403, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=403, admin=400),
+    },
+    "academics_result_correction": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=403, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=403, admin=400),
+    },
+    "academics_correction_queue": {"GET": staff_only(403, office=200, admin=200), "POST": expect(405)},
+    "academics_correction_decide": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "academics_student_record": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "academics_student_transcript": {
+        "GET": expect(405),
+        "POST": staff_only(403, staff_a=302, staff_b=404, office=302, admin=302),
+    },
+    "academics_transcript_batch": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "api_academics_results": {"GET": api(200), "POST": api(405)},
+    "api_academics_student_gpa": {
+        "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    # A student asks for their own copy (no ID needed); staff name no student here, so there is none to find.
+    "api_academics_transcripts": {"GET": api(405), "POST": api(404, a1=202, a2=202, b=202)},
     "api_me": {"GET": api(200), "POST": api(405)},
     "api_student_list": {"GET": api(200), "POST": api(405)},
     "api_student_detail": {
@@ -446,7 +491,18 @@ def world(db, school_a, school_b):
     from registration.services import clearance_open
 
     leaving = clearance_open(student=a1, reason="graduation", effective_on=today, actor=people["office"])
+    from academics.models import CorrectionRequest
+    from tests.academics.helpers import enter, offering
+
+    academics_offering = offering(a1.school, semester, "MATRIX101", assessed_on=today)
+    academics_result = enter(academics_offering, a1, "80", by=people["staff_a"], today=today)
+    academics_correction = CorrectionRequest.objects.create(
+        result=academics_result, new_value="85", reason="Recount", requested_by=people["staff_a"]
+    )
     objects = {
+        "academics_offering": academics_offering,
+        "academics_result": academics_result,
+        "academics_correction": academics_correction,
         "clearance": leaving,
         "student": a1,
         "pending": pending,
@@ -519,6 +575,12 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["clearance"].items.get(kind="library").pk})
     if name == "clearance_verify":
         return reverse(name, kwargs={"number": objects["clearance"].verification_number})
+    if name in ("academics_offering_grid", "academics_offering_upload"):
+        return reverse(name, kwargs={"pk": objects["academics_offering"].pk})
+    if name == "academics_result_correction":
+        return reverse(name, kwargs={"pk": objects["academics_result"].pk})
+    if name == "academics_correction_decide":
+        return reverse(name, kwargs={"pk": objects["academics_correction"].pk})
     if name == "account_reset_password_from_key":
         return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
     if "student_id" in keys:

@@ -1,0 +1,90 @@
+"""Forms of the academics pages: result upload, correction request and decision, transcript batch."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from academics.models import ResultMark
+from portal.models import School, Semester, Student
+
+# Pasted IDs are separated by new lines, commas, semicolons or spaces (a column copied from a spreadsheet).
+ID_SEPARATORS = re.compile(r"[\s,;]+")
+BATCH_MAX_STUDENTS = 5000
+
+
+class OfferingFilterForm(forms.Form):
+    semester = forms.ModelChoiceField(
+        label=gettext_lazy("Semester"), queryset=Semester.objects.order_by("-starts_on"), required=False
+    )
+    q = forms.CharField(label=gettext_lazy("Course code or name"), required=False, max_length=100)
+
+
+class ResultUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Results (CSV, UTF-8)"))
+
+
+class CorrectionRequestForm(forms.Form):
+    value = forms.CharField(label=gettext_lazy("Corrected result"), required=False, max_length=20)
+    mark = forms.ChoiceField(
+        label=gettext_lazy("Special mark"), required=False, choices=[("", "—"), *ResultMark.choices]
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CorrectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve and apply")), ("reject", gettext_lazy("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (required to reject)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class TranscriptBatchForm(forms.Form):
+    school = forms.ModelChoiceField(
+        label=gettext_lazy("School"),
+        queryset=School.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All schools"),
+    )
+    enrolment_year = forms.IntegerField(
+        label=gettext_lazy("Year of enrolment"), required=False, min_value=1990, max_value=2100
+    )
+    programme = forms.ChoiceField(label=gettext_lazy("Programme"), required=False)
+    student_ids = forms.CharField(
+        label=gettext_lazy("Student IDs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=gettext_lazy("One student ID per line (or separated by commas). Leave empty to use the filters."),
+    )
+    study_abroad = forms.BooleanField(label=gettext_lazy("Also print the study-abroad GPA"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Student.objects.visible_to(user)
+        self.fields["school"].queryset = School.objects.filter(pk__in=visible.values("school_id")).order_by("code")
+        programmes = visible.order_by("programme").values_list("programme", flat=True).distinct()
+        self.fields["programme"].choices = [("", _("All programmes"))] + [(p, p) for p in programmes]
+
+    def clean_student_ids(self) -> list[str]:
+        values = [value for value in ID_SEPARATORS.split(self.cleaned_data.get("student_ids") or "") if value]
+        ids = list(dict.fromkeys(value[:20] for value in values))
+        if len(ids) > BATCH_MAX_STUDENTS:
+            raise forms.ValidationError(
+                _("At most %(max)d student IDs can be printed at once.") % {"max": BATCH_MAX_STUDENTS}
+            )
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        chosen = [data.get(name) for name in ("school", "enrolment_year", "programme", "student_ids")]
+        if not any(chosen) and not self.errors:
+            raise forms.ValidationError(_("Choose a school, a year, a programme, or paste student IDs."))
+        return data

@@ -1,0 +1,151 @@
+"""Reads of the academics app: offerings and their grids, a student's academic record with term and cumulative GPA.
+
+Every selector is restricted to what the user may see (academics.permissions) and loads a page's rows in a fixed
+number of queries; GPA and credits are computed by academics.rules from the loaded rows, never in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from academics import rules
+from academics.models import CorrectionRequest, CorrectionState, Enrolment, Offering
+from academics.permissions import record_scope
+from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
+from portal.models import Semester, Student
+
+
+def student_get(*, user, student_id: str) -> Student | None:
+    """A student whose academic record the user may see (None: 404)."""
+    return (
+        Student.objects.filter(record_scope(user, prefix=""))
+        .select_related("school", "user")
+        .filter(student_id=student_id)
+        .first()
+    )
+
+
+def offering_list(*, user, semester_id: int | None = None, search: str = "") -> QuerySet[Offering]:
+    offerings = Offering.objects.visible_to(user).select_related("course", "semester", "school")
+    if semester_id:
+        offerings = offerings.filter(semester_id=semester_id)
+    search = (search or "").strip()
+    if search:
+        offerings = offerings.filter(
+            Q(course__code__icontains=search)
+            | Q(course__name_en__icontains=search)
+            | Q(course__name_zh__icontains=search)
+        )
+    return offerings.annotate(
+        enrolled=Count("enrolments", distinct=True), entered=Count("enrolments__result", distinct=True)
+    ).order_by("-semester__starts_on", "course__code", "pk")
+
+
+def offering_get(*, user, pk: int) -> Offering | None:
+    return Offering.objects.visible_to(user).select_related("course", "semester", "school").filter(pk=pk).first()
+
+
+def offering_enrolments(*, offering: Offering) -> QuerySet[Enrolment]:
+    """The grid's rows: every enrolment with its student and result, in one query."""
+    return (
+        Enrolment.objects.filter(offering=offering)
+        .select_related("student", "result", "offering__course", "offering__semester")
+        .order_by("student__student_id")
+    )
+
+
+def student_enrolments(*, students: Iterable[Student] | None = None, student_ids=None) -> QuerySet[Enrolment]:
+    """Enrolments of one or many students with offering, course, semester and result (one query)."""
+    found = Enrolment.objects.select_related("offering__course", "offering__semester", "result", "student")
+    if student_ids is not None:
+        found = found.filter(student_id__in=student_ids)
+    else:
+        found = found.filter(student__in=list(students or []))
+    return found.order_by("student_id", "offering__semester__starts_on", "offering__course__code", "pk")
+
+
+@dataclass
+class RecordRow:
+    enrolment: Enrolment
+    result: object | None  # academics.models.Result
+
+    @property
+    def course(self):
+        return self.enrolment.offering.course
+
+
+@dataclass
+class TermRecord:
+    semester: Semester
+    rows: list[RecordRow] = field(default_factory=list)
+    gpa: Decimal | None = None
+    cumulative_gpa: Decimal | None = None
+    credits_taken: Decimal = Decimal(0)
+    credits_earned: Decimal = Decimal(0)
+    cumulative_credits_earned: Decimal = Decimal(0)
+
+
+@dataclass
+class AcademicRecord:
+    student: Student
+    terms: list[TermRecord]
+    gpa: Decimal | None
+    study_abroad_gpa: Decimal | None
+    credits_earned: Decimal
+
+    @property
+    def results_count(self) -> int:
+        return sum(1 for term in self.terms for row in term.rows if row.result is not None)
+
+
+def academic_record(*, student: Student, enrolments: Iterable[Enrolment]) -> AcademicRecord:
+    """Terms in order with their rows, term GPA, cumulative GPA and credits (Assessment 12-14; Academic Rules 17).
+
+    Only entered results count; a course without a result yet is listed but counts nothing. No queries: the
+    enrolments come loaded with offering, course, semester and result.
+    """
+    terms: dict[int, TermRecord] = {}
+    for enrolment in enrolments:
+        semester = enrolment.offering.semester
+        term = terms.setdefault(semester.pk, TermRecord(semester=semester))
+        term.rows.append(RecordRow(enrolment=enrolment, result=getattr(enrolment, "result", None)))
+    ordered = sorted(terms.values(), key=lambda t: (t.semester.starts_on, t.semester.pk))
+    so_far: list[dict] = []
+    for term in ordered:
+        records = [row.result.as_record() for row in term.rows if row.result is not None]
+        term.credits_taken = sum((row.course.credits for row in term.rows), Decimal(0))
+        term.gpa = rules.gpa(records, makeup_pass_value=MAKEUP_PASS_VALUE, pass_mark=PASS_MARK)
+        term.credits_earned = rules.earned_credits(records, pass_mark=PASS_MARK)
+        so_far.extend(records)
+        # Handbook: Assessment 13 (every course taken counts, failures and retakes included).
+        term.cumulative_gpa = rules.gpa(so_far, makeup_pass_value=MAKEUP_PASS_VALUE, pass_mark=PASS_MARK)
+        term.cumulative_credits_earned = rules.earned_credits(so_far, pass_mark=PASS_MARK)
+    return AcademicRecord(
+        student=student,
+        terms=ordered,
+        gpa=rules.gpa(so_far, makeup_pass_value=MAKEUP_PASS_VALUE, pass_mark=PASS_MARK),
+        study_abroad_gpa=rules.study_abroad_gpa(so_far, makeup_pass_value=MAKEUP_PASS_VALUE, pass_mark=PASS_MARK),
+        credits_earned=rules.earned_credits(so_far, pass_mark=PASS_MARK),
+    )
+
+
+def student_academic_record(*, student: Student) -> AcademicRecord:
+    return academic_record(student=student, enrolments=student_enrolments(students=[student]))
+
+
+def correction_queue(*, user, state: str = CorrectionState.PENDING) -> QuerySet[CorrectionRequest]:
+    return (
+        CorrectionRequest.objects.visible_to(user)
+        .filter(state=state)
+        .select_related(
+            "result__enrolment__student",
+            "result__enrolment__offering__course",
+            "result__enrolment__offering__semester",
+            "requested_by",
+        )
+        .order_by("requested_at", "pk")
+    )

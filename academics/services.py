@@ -1,0 +1,609 @@
+"""Writes of the academics app: enrolments, result entry (one, a grid, a CSV file), corrections, transcript requests.
+
+Every write checks its preconditions with academics.rules, changes state inside transaction.atomic(), appends a
+ResultChange (for results) and an audit entry, and returns the object.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academics import permissions, rules
+from academics.models import (
+    Attempt,
+    CorrectionRequest,
+    CorrectionState,
+    Enrolment,
+    Offering,
+    Result,
+    ResultChange,
+    ResultMark,
+    Scale,
+)
+from portal.audit import audit_record
+from portal.models import GeneratedDocument, Semester, Student, User
+from portal.services import ConflictError, generated_document_request
+
+# The office's settings of the rules (RULES.md: the handbook's number is the default, the other a parameter).
+PASS_MARK = getattr(settings, "ACADEMICS_PASS_MARK", rules.DEFAULT_PASS_MARK)
+MAKEUP_PASS_VALUE = Decimal(str(getattr(settings, "ACADEMICS_MAKEUP_PASS_VALUE", rules.DEFAULT_MAKEUP_PASS_VALUE)))
+
+# Marks that are the whole result: the value stays blank (Assessment 18-21; Academic Rules 16; Supplementary 16).
+MARK_ONLY = frozenset({ResultMark.ABSENT, ResultMark.VIOLATION, ResultMark.DEFERRED, ResultMark.GAVE_UP,
+                       ResultMark.BARRED})  # fmt: skip
+# Handbook: Academic Rules 16 (the drop of an examination is approved a week before it).
+DROP_DAYS_BEFORE_EXAM = 7
+
+CSV_HEADER = ("student_id", "result", "mark", "reason")
+CSV_MAX_BYTES = 1024 * 1024
+CSV_MAX_ROWS = 2000
+
+
+# "Not looked up yet", as opposed to None: "no next semester in the calendar".
+UNKNOWN = object()
+
+
+# --- Phases -----------------------------------------------------------------------------------------------------
+
+
+def offering_assessed_on(offering: Offering) -> date:
+    """The assessment day: the offering's own, or else the semester's last day."""
+    return offering.assessed_on or offering.semester.ends_on
+
+
+def next_semester_start(semester: Semester) -> date | None:
+    following = Semester.objects.filter(starts_on__gt=semester.starts_on).order_by("starts_on").first()
+    return following.starts_on if following else None
+
+
+def offering_phase_dates(offering: Offering, *, next_starts_on=UNKNOWN) -> rules.PhaseDates:
+    """Assessment 31 for one offering: the last day of entry and of publicity."""
+    if next_starts_on is UNKNOWN:
+        next_starts_on = next_semester_start(offering.semester)
+    return rules.result_phase_dates(assessed_on=offering_assessed_on(offering), next_semester_starts_on=next_starts_on)
+
+
+def offering_phase(offering: Offering, *, today: date | None = None, next_starts_on=UNKNOWN) -> str:
+    today = today or timezone.localdate()
+    if next_starts_on is UNKNOWN:
+        next_starts_on = next_semester_start(offering.semester)
+    return rules.result_phase(
+        assessed_on=offering_assessed_on(offering), next_semester_starts_on=next_starts_on, today=today
+    )
+
+
+# --- Enrolments -------------------------------------------------------------------------------------------------
+
+
+def _earlier_results(*, student: Student, course_code: str, before: Offering) -> list[Result]:
+    return list(
+        Result.objects.filter(
+            enrolment__student=student,
+            enrolment__offering__course__code=course_code,
+            enrolment__offering__semester__starts_on__lt=before.semester.starts_on,
+        )
+        .select_related("enrolment__offering__course")
+        .order_by("enrolment__offering__semester__starts_on")
+    )
+
+
+def enrolment_add(
+    *, offering: Offering, student: Student, attempt: str = Attempt.FIRST, actor: User, today: date | None = None
+) -> Enrolment:
+    """Enrol a student in an offering; a retake or a makeup is checked against the earlier results of the course."""
+    today = today or timezone.localdate()
+    if not permissions.can_enter_results(actor, offering):
+        raise ValidationError(_("Only the school that teaches this course enrols its students."))
+    attempt = Attempt(attempt)
+    course = offering.course
+    earlier = _earlier_results(student=student, course_code=course.code, before=offering)
+    if attempt == Attempt.RETAKE:
+        standing = rules.standing_attempt(
+            [r.as_record() for r in earlier if r.enrolment.attempt != Attempt.MAKEUP],
+            makeup_pass_value=MAKEUP_PASS_VALUE,
+            pass_mark=PASS_MARK,
+        )
+        if (
+            standing is None
+            or standing.get("mark") is not None
+            or not rules.is_pass(standing["result"], standing["scale"], pass_mark=PASS_MARK)
+        ):
+            raise ValidationError(_("A retake to improve needs an earlier passed result of this course."))
+        # Handbook: Academic Rules 20 (a passed course retaken at most twice).
+        decision = rules.retake_eligibility(
+            result=standing["result"],
+            scale=standing["scale"],
+            retakes_taken=sum(1 for r in earlier if r.enrolment.attempt == Attempt.RETAKE),
+            applied_on=today,
+            pass_mark=PASS_MARK,
+        )
+        if not decision.allowed:
+            raise ValidationError(_("This retake is not allowed: %(why)s.") % {"why": decision.refusal.value})
+    elif attempt == Attempt.MAKEUP:
+        first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST]
+        if not first:
+            raise ValidationError(_("A makeup needs an earlier result of this course."))
+        last = first[-1]
+        # Handbook: Assessment 24-26 (one makeup; none after 0 or a violation; none for practical courses).
+        decision = rules.makeup_eligibility(
+            result=rules.normalise_result(last.value, last.scale) if last.value else None,
+            scale=last.scale,
+            mark=last.mark or None,
+            course_type=course.course_type,
+            makeups_taken=sum(1 for r in earlier if r.enrolment.attempt == Attempt.MAKEUP),
+            applied_on=today,
+            application_deadline=offering_assessed_on(offering),
+            pass_mark=PASS_MARK,
+        )
+        if not decision.allowed:
+            raise ValidationError(_("This makeup is not allowed: %(why)s.") % {"why": decision.refusal.value})
+    with transaction.atomic():
+        enrolment, created = Enrolment.objects.get_or_create(
+            offering=offering, student=student, defaults={"attempt": attempt}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="academics.enrolment_added",
+                target=enrolment,
+                student=student,
+                changes={"offering": ["", str(offering)], "attempt": ["", attempt.value]},
+            )
+    return enrolment
+
+
+def enrolment_deferral_approve(
+    *, enrolment: Enrolment, reason: str, proof_provided: bool, applied_on: date, actor: User
+) -> Enrolment:
+    """Assessment 21-22: approve a deferred assessment (hospitalisation, family force majeure, representing)."""
+    if not permissions.can_enter_results(actor, enrolment.offering) and not permissions.can_decide_corrections(actor):
+        raise ValidationError(_("You may not approve deferrals for this course."))
+    try:
+        reason = rules.check_deferral_application(
+            reason=reason,
+            proof_provided=proof_provided,
+            applied_on=applied_on,
+            assessed_on=offering_assessed_on(enrolment.offering),
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    with transaction.atomic():
+        enrolment.deferral_reason = reason.value
+        enrolment.deferral_approved_at = timezone.now()
+        enrolment.save(update_fields=["deferral_reason", "deferral_approved_at"])
+        audit_record(
+            actor=actor,
+            action="academics.deferral_approved",
+            target=enrolment,
+            student=enrolment.student,
+            changes={"deferral_reason": ["", reason.value]},
+        )
+    return enrolment
+
+
+# --- Results ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Normalised:
+    value: str
+    mark: str
+    scale: str
+
+
+def result_normalise(*, enrolment: Enrolment, value: str, mark: str) -> Normalised:
+    """The typed or uploaded result in canonical form on the enrolment's scale, or a ValidationError saying why."""
+    value = (value or "").strip()
+    mark = (mark or "").strip().lower()
+    course = enrolment.offering.course
+    if mark and mark not in ResultMark.values:
+        raise ValidationError(
+            _("%(mark)s is not a special mark; use one of %(marks)s.")
+            % {"mark": mark, "marks": ", ".join(ResultMark.values)}
+        )
+    if enrolment.attempt == Attempt.MAKEUP:
+        # Handbook: Assessment 25 (a makeup is recorded Pass, Fail or Absent and marked as a makeup).
+        if mark not in ("", ResultMark.MAKEUP):
+            raise ValidationError(_("A makeup is recorded Pass, Fail or Absent, with no other mark."))
+        if value.casefold() == rules.MAKEUP_ABSENT.casefold():
+            return Normalised(rules.MAKEUP_ABSENT, ResultMark.MAKEUP, Scale.PASS_FAIL)
+        try:
+            return Normalised(str(rules.normalise_result(value, Scale.PASS_FAIL)), ResultMark.MAKEUP, Scale.PASS_FAIL)
+        except ValueError:
+            raise ValidationError(
+                _("A makeup result is Pass, Fail or Absent (got %(value)s).") % {"value": value or "-"}
+            )
+    if mark == ResultMark.MAKEUP:
+        raise ValidationError(_("Only a makeup sitting is marked as a makeup."))
+    if mark in MARK_ONLY:
+        if value:
+            raise ValidationError(_("Leave the result empty when the mark says it (%(mark)s).") % {"mark": mark})
+        if mark == ResultMark.DEFERRED and enrolment.deferral_approved_at is None:
+            # Handbook: Assessment 21 (deferred only with an approved application).
+            raise ValidationError(_("Deferred needs an approved deferral application for this student."))
+        if mark == ResultMark.GAVE_UP:
+            assessed_on = offering_assessed_on(enrolment.offering)
+            dropped = enrolment.drop_approved_on
+            # Handbook: Academic Rules 16 (the drop is approved a week before the examination).
+            if dropped is None or dropped > assessed_on - timedelta(days=DROP_DAYS_BEFORE_EXAM):
+                raise ValidationError(
+                    _("Gave up the examination needs a drop approved at least a week before the examination.")
+                )
+        return Normalised("", mark, course.scale)
+    if not value:
+        raise ValidationError(_("Enter a result or choose a mark."))
+    try:
+        canonical = rules.normalise_result(value, course.scale)
+    except ValueError:
+        if course.scale == Scale.HUNDRED:
+            raise ValidationError(_("%(value)s is not a whole number from 0 to 100.") % {"value": value})
+        raise ValidationError(
+            _("%(value)s is not a grade of this course's scale; use one of %(grades)s.")
+            % {"value": value, "grades": ", ".join(rules.GRADE_TABLES[rules.Scale(course.scale)])}
+        )
+    return Normalised(str(canonical), "", course.scale)
+
+
+def _grade_value(normalised: Normalised, credits: Decimal) -> Decimal | None:
+    record = {"course": "-", "credits": credits, "scale": normalised.scale, "mark": normalised.mark or None}
+    if normalised.value:
+        record["result"] = int(normalised.value) if normalised.scale == Scale.HUNDRED else normalised.value
+    return rules.record_value(record, makeup_pass_value=MAKEUP_PASS_VALUE, pass_mark=PASS_MARK)
+
+
+def result_record(
+    *,
+    enrolment: Enrolment,
+    value: str,
+    mark: str = "",
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: date | None = None,
+    source: str = "grid",
+    correction: CorrectionRequest | None = None,
+    next_starts_on=UNKNOWN,
+    request=None,
+) -> Result:
+    """Enter or change one result under the phase rules of Assessment 31-38; every change is kept and audited.
+
+    1. Only the teaching school's staff (or an admin) write results; an approved correction is applied by the office.
+    2. The value is normalised on the enrolment's scale; marks are checked (deferred and gave up need approvals).
+    3. The phase today decides: entry is free, publicity needs a reason, stable needs an approved correction.
+    4. A stale version (somebody saved first) is refused with ConflictError; an unchanged result writes nothing.
+    """
+    today = today or timezone.localdate()
+    offering = enrolment.offering
+    if correction is None and not permissions.can_enter_results(actor, offering):
+        raise ValidationError(_("Only the school that teaches this course enters its results."))
+    normalised = result_normalise(enrolment=enrolment, value=value, mark=mark)
+    if next_starts_on is UNKNOWN:
+        next_starts_on = next_semester_start(offering.semester)
+    dates = offering_phase_dates(offering, next_starts_on=next_starts_on)
+    phase = rules.result_phase(
+        assessed_on=offering_assessed_on(offering), next_semester_starts_on=next_starts_on, today=today
+    )
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        result = Result.objects.select_for_update().filter(enrolment=enrolment).first()
+        if expected_version is not None and (result.version if result else 0) != expected_version:
+            raise ConflictError(
+                _("The result of %(student)s was changed by someone else meanwhile; reload and check it.")
+                % {"student": enrolment.student.student_id}
+            )
+        if result is not None and (result.value, result.mark) == (normalised.value, normalised.mark):
+            return result
+        try:
+            rules.check_result_change(phase=phase, reason=reason, correction_approved=correction is not None)
+        except ValueError:
+            if phase == rules.ResultPhase.PUBLICITY:
+                raise ValidationError(_("The results are in the publicity phase: a change needs a reason."))
+            raise ValidationError(_("The result is stable: a change needs an approved correction request."))
+        grade_value = _grade_value(normalised, offering.course.credits)
+        now = timezone.now()
+        old_value, old_mark = (result.value, result.mark) if result else ("", "")
+        if result is None:
+            result = Result(enrolment=enrolment, entered_by=actor, entered_at=now, version=0)
+        result.value, result.mark, result.scale = normalised.value, normalised.mark, normalised.scale
+        result.grade_value = grade_value
+        result.entry_ends_on, result.publicity_ends_on = dates.entry_ends_on, dates.publicity_ends_on
+        result.updated_at = now
+        result.version += 1
+        result.save()
+        ResultChange.objects.create(
+            result=result,
+            at=now,
+            by=actor,
+            old_value=old_value,
+            old_mark=old_mark,
+            new_value=normalised.value,
+            new_mark=normalised.mark,
+            phase=phase,
+            reason=reason,
+            correction=correction,
+            source=source,
+        )
+        audit_record(
+            actor=actor,
+            action="academics.result_changed" if old_value or old_mark else "academics.result_entered",
+            target=result,
+            student=enrolment.student,
+            changes={
+                "course": ["", offering.course.code],
+                "semester": ["", offering.semester.code],
+                "result": [old_value, normalised.value],
+                "mark": [old_mark, normalised.mark],
+                "phase": ["", str(phase)],
+            },
+            reason=reason,
+            request=request,
+        )
+    return result
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    student_id: str
+    status: str = ""  # "saved", "unchanged", "error"
+    message: str = ""
+
+
+@dataclass
+class BatchOutcome:
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    @property
+    def saved(self) -> int:
+        return sum(1 for row in self.rows if row.status == "saved")
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for row in self.rows if row.status == "unchanged")
+
+    @property
+    def errors(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.status == "error"]
+
+
+def _messages(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
+def results_save_rows(
+    *, offering: Offering, rows: list[dict], actor: User, source: str, today: date | None = None, request=None
+) -> BatchOutcome:
+    """Save many results of one offering: each row on its own, so a bad row changes nothing and good rows are kept.
+
+    `rows` are mappings with line, student_id, value, mark, reason and optionally version (the grid's).
+    """
+    if not permissions.can_enter_results(actor, offering):
+        raise ValidationError(_("Only the school that teaches this course enters its results."))
+    enrolments = {
+        e.student.student_id: e
+        for e in Enrolment.objects.filter(offering=offering).select_related(
+            "student", "offering__course", "offering__semester", "result"
+        )
+    }
+    # The calendar is read once for the whole file, not once per row.
+    next_starts_on = next_semester_start(offering.semester)
+    outcome = BatchOutcome()
+    seen: set[str] = set()
+    for row in rows:
+        student_id = (row.get("student_id") or "").strip()
+        line = RowOutcome(line=row["line"], student_id=student_id)
+        outcome.rows.append(line)
+        enrolment = enrolments.get(student_id)
+        if enrolment is None:
+            line.status, line.message = "error", _("%(id)s is not enrolled in this course.") % {"id": student_id or "-"}
+            continue
+        if student_id in seen:
+            line.status, line.message = "error", _("This student appears more than once.")
+            continue
+        seen.add(student_id)
+        before = getattr(enrolment, "result", None)
+        before_version = before.version if before else 0
+        try:
+            # A savepoint per row: a refused row rolls back alone.
+            with transaction.atomic():
+                result = result_record(
+                    enrolment=enrolment,
+                    value=row.get("value", ""),
+                    mark=row.get("mark", ""),
+                    actor=actor,
+                    reason=row.get("reason", ""),
+                    expected_version=row.get("version"),
+                    today=today,
+                    source=source,
+                    next_starts_on=next_starts_on,
+                    request=request,
+                )
+        except (ValidationError, ConflictError) as exc:
+            line.status, line.message = "error", _messages(exc)
+            continue
+        line.status = "saved" if result.version != before_version else "unchanged"
+    return outcome
+
+
+class ResultFileError(Exception):
+    """The uploaded file as a whole cannot be read (not rows of it)."""
+
+
+def _read_csv(upload) -> list[dict]:
+    data = upload.read(CSV_MAX_BYTES + 1)
+    if len(data) > CSV_MAX_BYTES:
+        raise ResultFileError(_("The file is larger than 1 MB."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ResultFileError(_("The file is not UTF-8 text; save it as CSV UTF-8.")) from None
+    if "\x00" in text:
+        raise ResultFileError(_("The file is not a CSV text file."))
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in ("student_id", "result") if name not in columns]
+    if missing:
+        raise ResultFileError(_("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    reader.fieldnames = columns
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        if len(rows) >= CSV_MAX_ROWS:
+            raise ResultFileError(_("The file has more than %(n)s rows.") % {"n": CSV_MAX_ROWS})
+        values = {key: (value or "").strip() for key, value in row.items() if key and isinstance(value, str)}
+        if not any(values.values()):
+            continue
+        rows.append(
+            {
+                "line": line,
+                "student_id": values.get("student_id", ""),
+                "value": values.get("result", ""),
+                "mark": values.get("mark", ""),
+                "reason": values.get("reason", ""),
+            }
+        )
+    if not rows:
+        raise ResultFileError(_("The file has no result rows."))
+    return rows
+
+
+def results_import_csv(*, offering: Offering, upload, actor: User, today: date | None = None, request=None):
+    """A CSV of results (student_id, result, mark, reason) for one offering; the outcome says what each row did."""
+    if not permissions.can_enter_results(actor, offering):
+        raise ValidationError(_("Only the school that teaches this course enters its results."))
+    rows = _read_csv(upload)
+    return results_save_rows(offering=offering, rows=rows, actor=actor, source="csv", today=today, request=request)
+
+
+# --- Corrections of stable results (Assessment 38, 41) -----------------------------------------------------------
+
+
+def correction_request(
+    *, result: Result, value: str, mark: str = "", reason: str, actor: User, request=None
+) -> CorrectionRequest:
+    """The teaching school asks to change a stable result, with a reason; the office decides."""
+    enrolment = result.enrolment
+    if not permissions.can_enter_results(actor, enrolment.offering):
+        raise ValidationError(_("Only the school that teaches this course asks for corrections."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the result must be corrected.")})
+    normalised = result_normalise(enrolment=enrolment, value=value, mark=mark)
+    if (normalised.value, normalised.mark) == (result.value, result.mark):
+        raise ValidationError(_("The corrected result is the same as the recorded one."))
+    with transaction.atomic():
+        if CorrectionRequest.objects.filter(result=result, state=CorrectionState.PENDING).exists():
+            raise ConflictError(_("A correction of this result is already waiting for a decision."))
+        correction = CorrectionRequest.objects.create(
+            result=result,
+            new_value=normalised.value,
+            new_mark=normalised.mark,
+            reason=reason.strip(),
+            requested_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="academics.correction_requested",
+            target=correction,
+            student=enrolment.student,
+            changes={"result": [result.value, normalised.value], "mark": [result.mark, normalised.mark]},
+            reason=correction.reason,
+            request=request,
+        )
+    return correction
+
+
+def correction_decide(
+    *, correction: CorrectionRequest, approve: bool, actor: User, note: str = "", request=None
+) -> CorrectionRequest:
+    """The office approves (the change is applied at once, with the request's reason) or rejects a correction."""
+    if not permissions.can_decide_corrections(actor):
+        raise ValidationError(_("Only the International College decides on corrections of results."))
+    if correction.requested_by_id == actor.pk:
+        raise ValidationError(_("Nobody decides on their own correction request."))
+    if not approve and not (note or "").strip():
+        raise ValidationError({"note": _("Say why the correction is rejected.")})
+    with transaction.atomic():
+        locked = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+        if locked.state != CorrectionState.PENDING:
+            raise ConflictError(_("This correction request was already decided."))
+        locked.state = CorrectionState.APPROVED if approve else CorrectionState.REJECTED
+        locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), (note or "").strip()
+        locked.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        enrolment = locked.result.enrolment
+        if approve:
+            result_record(
+                enrolment=enrolment,
+                value=locked.new_value,
+                mark=locked.new_mark,
+                actor=actor,
+                reason=locked.reason,
+                source="correction",
+                correction=locked,
+                request=request,
+            )
+        audit_record(
+            actor=actor,
+            action="academics.correction_approved" if approve else "academics.correction_rejected",
+            target=locked,
+            student=enrolment.student,
+            reason=locked.decision_note,
+            request=request,
+        )
+    return locked
+
+
+# --- Transcripts --------------------------------------------------------------------------------------------------
+
+
+def transcript_request(
+    *, user: User, student: Student, study_abroad: bool = False, language: str | None = None
+) -> GeneratedDocument:
+    """A transcript rendered in the background: the student's own unofficial copy, or an official one by the office."""
+    if getattr(user, "is_student", False):
+        if getattr(user, "student", None) is None or user.student.pk != student.pk:
+            raise ValidationError(_("Students ask only for their own transcript."))
+        official = False
+        title = _("Unofficial transcript (%(id)s)") % {"id": student.student_id}
+    elif permissions.can_print_transcripts(user):
+        if not Student.objects.filter(permissions.record_scope(user, prefix=""), pk=student.pk).exists():
+            raise ValidationError(_("You may not print this student's transcript."))
+        official = True
+        title = _("Official transcript (%(id)s)") % {"id": student.student_id}
+    else:
+        raise ValidationError(_("Official transcripts are issued by the International College and the schools."))
+    return generated_document_request(
+        owner=user,
+        kind="academic_transcript",
+        title=title,
+        parameters={"student_id": student.student_id, "official": official, "study_abroad": bool(study_abroad)},
+        language=language,
+    )
+
+
+def transcript_batch_request(
+    *, user: User, student_ids: list[str], title: str, study_abroad: bool = False, language: str | None = None
+) -> GeneratedDocument:
+    """Official transcripts of many students as one merged PDF, rendered by a worker with progress."""
+    if not permissions.can_print_transcript_batches(user):
+        raise ValidationError(_("Batches of official transcripts are printed by the International College."))
+    if not student_ids:
+        raise ValidationError(_("No students to print."))
+    return generated_document_request(
+        owner=user,
+        kind="academic_transcript_batch",
+        title=title[:200],
+        parameters={"student_ids": list(student_ids), "study_abroad": bool(study_abroad)},
+        total_items=len(student_ids),
+        language=language,
+    )

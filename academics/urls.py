@@ -1,0 +1,21 @@
+from django.urls import path
+
+from academics import views
+
+urlpatterns = [
+    path("academics/results/", views.my_results, name="academics_my_results"),
+    path("academics/results/transcript/", views.my_transcript, name="academics_my_transcript"),
+    path("staff/academics/", views.offering_list, name="academics_offering_list"),
+    path("staff/academics/offerings/<int:pk>/", views.offering_grid, name="academics_offering_grid"),
+    path("staff/academics/offerings/<int:pk>/upload/", views.offering_upload, name="academics_offering_upload"),
+    path("staff/academics/results/<int:pk>/correction/", views.result_correction, name="academics_result_correction"),
+    path("staff/academics/corrections/", views.correction_queue, name="academics_correction_queue"),
+    path("staff/academics/corrections/<int:pk>/", views.correction_decide, name="academics_correction_decide"),
+    path("staff/academics/students/<str:student_id>/", views.student_record, name="academics_student_record"),
+    path(
+        "staff/academics/students/<str:student_id>/transcript/",
+        views.student_transcript,
+        name="academics_student_transcript",
+    ),
+    path("staff/academics/transcripts/", views.transcript_batch, name="academics_transcript_batch"),
+]

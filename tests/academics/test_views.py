@@ -1,0 +1,137 @@
+"""Academics pages: the student's results with GPA, the school's grid (per-row errors, typed values kept), the CSV
+upload page, a student's record for staff (their school only), and query counts that do not grow with the rows."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from academics.models import Result
+from tests.academics.helpers import enrol, enter, offering
+from tests.factories import SemesterFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def term():
+    """A semester whose results are being entered now (assessed yesterday), and the next one far ahead."""
+    today = timezone.localdate()
+    current = SemesterFactory(
+        code="2026-2027-1", name_en="Autumn 2026", starts_on=today - datetime.timedelta(days=100),
+        ends_on=today + datetime.timedelta(days=5),
+    )  # fmt: skip
+    SemesterFactory(
+        code="2026-2027-2", starts_on=today + datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=200)
+    )
+    return current
+
+
+@pytest.fixture
+def anatomy(term, school_a):
+    return offering(school_a, term, "MED101", assessed_on=timezone.localdate() - datetime.timedelta(days=1))
+
+
+def test_a_student_sees_term_and_cumulative_gpa_with_two_decimals(client_for, student, staff_a, term, school_a):
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    enter(offering(school_a, term, "MED101", credits="4", assessed_on=day), student, "86", by=staff_a, today=day)
+    enter(offering(school_a, term, "MED120", credits="2", scale="letter", assessed_on=day), student, "B+", by=staff_a,
+          today=day)  # fmt: skip
+    response = client_for(student.user).get(reverse("academics_my_results"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "4.07" in body  # (4.2 x 4 + 3.8 x 2) / 6
+    assert "MED120" in body and "B+" in body
+
+
+def test_a_student_sees_only_their_own_results(client_for, student, classmate, staff_a, anatomy):
+    enter(anatomy, classmate, "91", by=staff_a, today=timezone.localdate())
+    body = client_for(student.user).get(reverse("academics_my_results")).content.decode()
+    assert "MED101" not in body
+
+
+def test_school_staff_save_the_grid_and_a_bad_row_keeps_what_was_typed(client_for, student, classmate, staff_a,
+                                                                       anatomy):  # fmt: skip
+    good, bad = enrol(anatomy, student), enrol(anatomy, classmate)
+    url = reverse("academics_offering_grid", args=[anatomy.pk])
+    response = client_for(staff_a).post(
+        url,
+        {
+            f"value_{good.pk}": "77", f"mark_{good.pk}": "", f"version_{good.pk}": "0",
+            f"value_{bad.pk}": "seventy", f"mark_{bad.pk}": "", f"version_{bad.pk}": "0",
+        },
+    )  # fmt: skip
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'value="seventy"' in body and "not a whole number" in body
+    assert list(Result.objects.values_list("enrolment__student__student_id", "value")) == [(student.student_id, "77")]
+
+
+def test_a_grid_saved_from_a_stale_page_is_refused_for_that_row(client_for, student, staff_a, anatomy):
+    enrolment = enrol(anatomy, student)
+    enter(anatomy, student, "70", by=staff_a, today=timezone.localdate())
+    response = client_for(staff_a).post(
+        reverse("academics_offering_grid", args=[anatomy.pk]),
+        {f"value_{enrolment.pk}": "90", f"mark_{enrolment.pk}": "", f"version_{enrolment.pk}": "0"},
+    )
+    assert response.status_code == 400 and "changed by someone else" in response.content.decode()
+    assert Result.objects.get().value == "70"
+
+
+def test_the_office_reads_the_grid_without_inputs(client_for, student, staff_a, office_staff, anatomy):
+    enter(anatomy, student, "70", by=staff_a, today=timezone.localdate())
+    body = client_for(office_staff).get(reverse("academics_offering_grid", args=[anatomy.pk])).content.decode()
+    assert "70" in body and 'name="value_' not in body
+
+
+def test_the_upload_page_lists_each_refused_row(client_for, student, classmate, staff_a, anatomy):
+    enrol(anatomy, student)
+    upload = SimpleUploadedFile(
+        "r.csv", f"student_id,result\n{student.student_id},88\n{classmate.student_id},80\n".encode(), "text/csv"
+    )
+    response = client_for(staff_a).post(reverse("academics_offering_upload", args=[anatomy.pk]), {"file": upload})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "1 saved, 0 unchanged, 1 with errors." in body and "not enrolled" in body
+
+
+def test_staff_of_another_school_do_not_find_a_students_record(client_for, student, staff_b):
+    url = reverse("academics_student_record", args=[student.student_id])
+    assert client_for(staff_b).get(url).status_code == 404
+
+
+def test_the_grid_costs_the_same_queries_for_5_or_25_students(client_for, staff_a, anatomy, school_a):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for(staff_a).get(reverse("academics_offering_grid", args=[anatomy.pk])).status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a session records the session: not part of the page's cost
+    for _ in range(5):
+        enter(anatomy, StudentFactory(school=school_a), "75", by=staff_a, today=timezone.localdate())
+    few = queries()
+    for _ in range(20):
+        enter(anatomy, StudentFactory(school=school_a), "75", by=staff_a, today=timezone.localdate())
+    assert queries() == few
+
+
+def test_a_record_costs_the_same_queries_for_2_or_12_courses(client_for, student, staff_a, term, school_a):
+    day = timezone.localdate() - datetime.timedelta(days=1)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            url = reverse("academics_student_record", args=[student.student_id])
+            assert client_for(staff_a).get(url).status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a session records the session: not part of the page's cost
+    for n in range(2):
+        enter(offering(school_a, term, f"C{n}", assessed_on=day), student, "80", by=staff_a, today=day)
+    few = queries()
+    for n in range(2, 12):
+        enter(offering(school_a, term, f"C{n}", assessed_on=day), student, "80", by=staff_a, today=day)
+    assert queries() == few
