@@ -141,7 +141,7 @@ def build(students: int, today: date) -> None:
 
         evidence_columns = ["id", "student_id", "kind", "file", "original_name", "content_type", "size", "sha256",
                             "uploaded_at", "uploaded_by_id", "state", "decided_at", "decided_by_id",
-                            "reason"]  # fmt: skip
+                            "reason", "reviewed_in"]  # fmt: skip
         next_evidence = [1]
         evidence_rows: list[tuple] = []
 
@@ -150,7 +150,7 @@ def build(students: int, today: date) -> None:
             next_evidence[0] += 1
             evidence_rows.append(
                 (pk, student_id, kind, "", "scan.pdf", "application/pdf", 1000, "0" * 64, now, student_id, "approved",
-                 now, office.pk, "")
+                 now, office.pk, "", "")
             )  # fmt: skip
             return pk
 

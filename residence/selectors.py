@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from portal.models import Student
 from residence import rules
@@ -83,17 +85,45 @@ def board_obligations(*, user, today: date, filters: dict | None = None) -> Quer
     return _with_reminders(_board_base(user=user, today=today, filters=filters))
 
 
+BOARD_ORDER = ("due", "student__student_id", "pk")
+
+
 def _with_reminders(found: QuerySet[Obligation]) -> QuerySet[Obligation]:
-    last = Reminder.objects.filter(obligation=OuterRef("pk")).order_by("-sent_at", "-pk")
+    # Per-row subqueries, not Count("reminders") with a GROUP BY: PostgreSQL then sorts narrow rows and computes the
+    # reminder columns only for the rows it returns (a GROUP BY over 30,000 reminder rows spilled its sort to disk).
+    reminders = Reminder.objects.filter(obligation=OuterRef("pk"))
+    last = reminders.order_by("-sent_at", "-pk")
+    sent = reminders.order_by().values("obligation").annotate(n=Count("pk")).values("n")
     return (
         found.select_related("student__school")
         .annotate(
             last_reminded_at=Subquery(last.values("sent_at")[:1]),
             last_reminder_lead=Subquery(last.values("lead_days")[:1]),
-            reminders_sent=Count("reminders"),
+            reminders_sent=Coalesce(Subquery(sent), 0),
         )
-        .order_by("due", "student__student_id", "pk")
+        .order_by(*BOARD_ORDER)
     )
+
+
+def board_export(*, user, today: date, filters: dict | None = None) -> QuerySet[Obligation]:
+    """Every open obligation of the board for the CSV: one grouped scan (count and last reminder per obligation);
+    for all rows at once that is faster than the page's per-row subqueries (measured 0.6 s against 1.0 s for
+    20,000 obligations)."""
+    return (
+        _board_base(user=user, today=today, filters=filters)
+        .select_related("student__school")
+        .annotate(reminders_sent=Count("reminders"), last_reminded_at=Max("reminders__sent_at"))
+        .order_by(*BOARD_ORDER)
+    )
+
+
+def board_page(*, user, today: date, filters: dict | None, number, per_page: int) -> tuple[Page, list[Obligation]]:
+    """One page of the board: the page's ids from a narrow query (only the sort keys), then those rows with their
+    student, school and reminders, so a page deep in the list costs what the first one does."""
+    ids = _board_base(user=user, today=today, filters=filters).order_by(*BOARD_ORDER).values_list("pk", flat=True)
+    page = Paginator(ids, per_page).get_page(number)
+    rows = list(_with_reminders(Obligation.objects.filter(pk__in=list(page.object_list))))
+    return page, rows
 
 
 def obligations_for(*, user, today: date, filters: dict | None = None) -> QuerySet[Obligation]:

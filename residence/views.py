@@ -155,14 +155,15 @@ def residence_board(request):
     today = timezone.localdate()
     filters = BoardFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
-    obligations = selectors.board_obligations(user=request.user, today=today, filters=values)
     if request.GET.get("format") == "csv":
-        return _board_csv(obligations, today)
-    page = Paginator(obligations, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        return _board_csv(selectors.board_export(user=request.user, today=today, filters=values), today)
+    page, obligations = selectors.board_page(
+        user=request.user, today=today, filters=values, number=request.GET.get("page"), per_page=BOARD_PAGE_SIZE
+    )
     context = {
         "filters": filters,
         "page": page,
-        "rows": [{"o": o, "bucket": rules.board_bucket(due=o.due, today=today)} for o in page],
+        "rows": [{"o": o, "bucket": rules.board_bucket(due=o.due, today=today)} for o in obligations],
         "counts": selectors.board_counts(user=request.user, today=today, filters=values),
         "losses": selectors.board_open_losses(user=request.user)[:20],
         "today": today,
@@ -323,7 +324,6 @@ def residence_letter_queue(request):
         "state": state,
         "page": page,
         "can_review": can_review_records(request.user),
-        "decision_form": LetterDecisionForm(),
     }
     return render(request, "residence/staff/letters.html", context)
 

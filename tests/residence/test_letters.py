@@ -357,3 +357,25 @@ def test_an_unknown_language_is_refused(client_for, amina_with_permit, office_st
         reverse("residence_letter_pdf", args=[letter.pk]), {"language": "fr"}
     )
     assert response.status_code == 400 and "language" in response.text
+
+
+def test_the_letter_queue_costs_the_same_queries_at_3_and_30_requests(client_for, office_staff, school_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import StudentFactory
+
+    def requests(n):
+        for _ in range(n):
+            ask(StudentFactory(school=school_a), purpose="new_permit")
+
+    client = client_for(office_staff)
+    requests(3)
+    client.get(reverse("residence_letter_queue"))  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("residence_letter_queue"))
+    requests(27)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("residence_letter_queue"))
+    assert len(many) == len(few)
+    assert page.text.count('name="decision" value="approve"') == 30

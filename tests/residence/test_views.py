@@ -211,3 +211,19 @@ def test_the_obligations_api_lists_only_a_students_own(client_for, student, clas
 def test_the_obligations_api_refuses_an_unknown_bucket(client_for, office_staff):
     response = client_for(office_staff).get(reverse("api_residence_obligations"), {"bucket": "someday"})
     assert response.status_code == 400 and "bucket" in response.json()["extra"]["fields"]
+
+
+def test_the_boards_second_page_continues_in_due_order(client_for, office_staff, school_a, monkeypatch):
+    monkeypatch.setattr("residence.views.BOARD_PAGE_SIZE", 2)
+    for days in (9, 3, 5, 1, 7):
+        Obligation.objects.create(
+            student=StudentFactory(school=school_a),
+            kind="passport_renewal",
+            due=today() + timedelta(days=days),
+            legal_due=today() + timedelta(days=days),
+        )
+    client = client_for(office_staff)
+    pages = [client.get(reverse("residence_board"), {"page": n}).context["rows"] for n in (1, 2, 3)]
+    dues = [(row["o"].due - today()).days for rows in pages for row in rows]
+    assert dues == [1, 3, 5, 7, 9]
+    assert pages[0][0]["o"].reminders_sent == 0
