@@ -81,6 +81,7 @@ class World:
     document: object
     registration: object
     receipt: object = None
+    refund: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -92,6 +93,7 @@ class World:
             self.document.pk,
             self.registration.pk,
             self.receipt.pk,
+            self.refund.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -135,8 +137,28 @@ def world(
 
     bill(student, "24000.00", by=finance_staff)
     receipt = pay(student, "24000.00", by=finance_staff, reference="FUZZ-1").receipt
+    # And a refund request waiting for finance (made directly: the replay only asks who may reach it).
+    from fees.models import RefundRequest
+
+    refund = RefundRequest.objects.create(
+        student=student,
+        academic_year=semester.code[:9],
+        semester=semester,
+        reason="Going home",
+        completed_on=today,
+        bank_account_name="Amina Yusuf",
+        bank_name="Bank",
+        bank_account="123",
+        program="degree",
+        registration_day=semester.registration_day,
+        tuition_this_semester="12000.00",
+        proposed_amount="6000.00",
+        proposed_clause="2.1.2.1",
+        proposed_explanation="Half of the first semester.",
+    )
     return World(
         receipt=receipt,
+        refund=refund,
         student=student,
         classmate=classmate,
         other_school_student=other_school_student,
@@ -239,6 +261,8 @@ OWNED_OBJECT = {
     "documents": lambda world: world.document.pk,
     "registration": lambda world: world.registration.pk,
     "fees": lambda world: world.receipt.pk,
+    # /api/fees/refunds/{id}/...: a resource of its own inside fees (named by its first two path segments).
+    "fees/refunds": lambda world: world.refund.pk,
     # /api/residence/students/{student_id}/records/: the student's records, named by the student's ID.
     "residence": lambda world: world.student.student_id,
 }
@@ -249,7 +273,8 @@ def object_operations(schema) -> list:
 
 
 def owned_path_values(operation, world) -> dict:
-    resource = operation.path.removeprefix("/api/").split("/")[0]
+    segments = operation.path.removeprefix("/api/").split("/")
+    resource = "/".join(segments[:2]) if "/".join(segments[:2]) in OWNED_OBJECT else segments[0]
     if resource not in OWNED_OBJECT:
         pytest.fail(f"{operation.label}: name the student's own {resource!r} object in OWNED_OBJECT to replay it")
     (name,) = PATH_PARAMETER.findall(operation.path)
