@@ -60,12 +60,28 @@ def _current_permit(student: Student) -> ResidencePermitRecord | None:
     return ResidencePermitRecord.objects.filter(student=student, is_current=True).first()
 
 
+def is_leaving(student: Student) -> bool:
+    """The student is to leave the university: a leaving-school procedure for graduation or completion (HANDBOOK
+    Residence 4's words), or any leaving-school procedure still open."""
+    # Imported here: registration is the other app's, and only this check reads it.
+    from django.db.models import Q
+
+    from registration.models import Clearance, LeavingReason
+
+    return (
+        student.status == StudentStatus.LEFT
+        or Clearance.objects.filter(student=student)
+        .filter(Q(reason__in=[LeavingReason.GRADUATION, LeavingReason.COMPLETION]) | Q(completed_at__isnull=True))
+        .exists()
+    )
+
+
 def _refusal(*, student: Student, purpose: str, today: date) -> rules.LetterRefusal | None:
     permit = _current_permit(student) if purpose == LetterPurpose.PERMIT_EXTENSION else None
     return rules.letter_refusal(
         purpose=purpose,
         enrolled=student.status == StudentStatus.ENROLLED,
-        leaving=student.status == StudentStatus.LEFT,
+        leaving=purpose == LetterPurpose.PERMIT_EXTENSION and is_leaving(student),
         permit_expires=permit.expires_on if permit else None,
         today=today,
     )

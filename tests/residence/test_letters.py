@@ -121,6 +121,18 @@ def test_a_student_who_has_left_cannot_ask_for_a_letter(amina_with_permit):
         ask(amina_with_permit, purpose="new_permit")
 
 
+def test_a_graduating_student_gets_no_extension_letter_but_may_ask_for_another(amina_with_permit, admin_user):
+    from registration.services.clearance import clearance_open
+
+    clearance_open(
+        student=amina_with_permit, reason="graduation", effective_on=today() + timedelta(days=60), actor=admin_user
+    )
+    with pytest.raises(ValidationError) as error:
+        ask(amina_with_permit)
+    assert "leaving the university" in str(error.value)
+    assert ask(amina_with_permit, purpose="new_permit").state == LetterState.REQUESTED
+
+
 def test_a_classmate_cannot_ask_for_amina(amina_with_permit, classmate):
     with pytest.raises(PermissionDenied):
         services.letter_request(student=amina_with_permit, purpose="new_permit", requested_by=classmate.user)
