@@ -375,6 +375,11 @@ class RefundRequest(models.Model):
         return f"{self.student_id} {self.academic_year} {self.state}"
 
     @property
+    def state_css(self) -> str:
+        """The portal's state colour for this state (static/portal/css/portal.css has no "requested" or "paid")."""
+        return {RefundState.REQUESTED: "pending", RefundState.PAID: "done"}.get(self.state, self.state)
+
+    @property
     def adjusted(self) -> bool:
         """Finance approved an amount other than the one the rules give for what it checked."""
         return self.approved_amount is not None and self.decided_clause == "adjusted"

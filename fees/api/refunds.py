@@ -158,7 +158,9 @@ class RefundListApi(PortalApiView):
             raise exceptions.PermissionDenied(gettext_lazy("Only students apply for a refund of their tuition."))
         data = self.ApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        refund = services.refund_request_apply(student=student, user=request.user, **data.validated_data)
+        refund = services.refund_request_apply(
+            student=student, user=request.user, http_request=request, **data.validated_data
+        )
         return Response(
             RefundOutputSerializer(_refunds(request.user).get(pk=refund.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -196,6 +198,7 @@ class RefundDecisionApi(PortalApiView):
             "receipts_returned": values["receipts_returned"],
             "no_refund_reason": values.get("no_refund_reason", ""),
             "expected_version": values["version"],
+            "http_request": request,
         }
         if values["decision"] == "approve":
             services.refund_request_approve(

@@ -46,7 +46,16 @@ def _decided_by(request: RefundRequest) -> str:
     return who.display_name() if who else _("someone else")
 
 
-def _record(request: RefundRequest, *, actor: User, from_state: str, reason: str = "", amount=None, clause="") -> None:
+def _record(
+    request: RefundRequest,
+    *,
+    actor: User,
+    from_state: str,
+    reason: str = "",
+    amount=None,
+    clause="",
+    http_request=None,
+) -> None:
     RefundDecision.objects.create(
         request=request,
         state=request.state,
@@ -67,6 +76,7 @@ def _record(request: RefundRequest, *, actor: User, from_state: str, reason: str
         student=request.student,
         changes=changes,
         reason=reason,
+        request=http_request,
     )
 
 
@@ -91,6 +101,7 @@ def refund_request_apply(
     bank_account: str,
     bank_swift: str = "",
     today: date | None = None,
+    http_request=None,
 ) -> RefundRequest:
     """The student asks for a refund; the portal's proposal (amount, clause, explanation) is computed and kept."""
     if not can_request_refund(user, student):
@@ -165,6 +176,7 @@ def refund_request_apply(
             reason=reason,
             amount=proposal.refund.amount,
             clause=proposal.refund.clause,
+            http_request=http_request,
         )
     return request
 
@@ -227,6 +239,7 @@ def refund_request_approve(
     amount=None,
     reason: str = "",
     expected_version: int | None = None,
+    http_request=None,
 ) -> RefundRequest:
     """Finance approves the refund: the rules' amount for what finance checked, or another amount with a reason."""
     if not can_manage_fees(actor):
@@ -291,6 +304,7 @@ def refund_request_approve(
             reason=reason or result.explanation,
             amount=approved,
             clause=locked.decided_clause,
+            http_request=http_request,
         )
         _notify(locked)
     return locked
@@ -305,6 +319,7 @@ def refund_request_reject(
     receipts_returned: bool | None = None,
     no_refund_reason: str = "",
     expected_version: int | None = None,
+    http_request=None,
 ) -> RefundRequest:
     """Finance refuses the refund, saying why (the student reads it)."""
     if not can_manage_fees(actor):
@@ -335,7 +350,7 @@ def refund_request_reject(
                 "version",
             ]
         )
-        _record(locked, actor=actor, from_state=RefundState.REQUESTED, reason=reason)
+        _record(locked, actor=actor, from_state=RefundState.REQUESTED, reason=reason, http_request=http_request)
         _notify(locked)
     return locked
 
@@ -407,6 +422,7 @@ def refund_request_mark_paid(
             reason=_("Paid on %(date)s, reference %(reference)s") % {"date": paid_on, "reference": reference},
             amount=locked.approved_amount,
             clause=locked.decided_clause,
+            http_request=http_request,
         )
         _notify(locked)
     return locked

@@ -44,7 +44,9 @@ def refund_new(request):
                         student=student, semester=data["semester"], completed_on=data["completed_on"]
                     )
                 else:
-                    refund = services.refund_request_apply(student=student, user=request.user, **data)
+                    refund = services.refund_request_apply(
+                        student=student, user=request.user, http_request=request, **data
+                    )
                     messages.success(request, _("Your refund request was sent to the finance office."))
                     return redirect("fees_refund_detail", pk=refund.pk)
             except ValidationError as exc:
@@ -116,6 +118,7 @@ def refund_decide(request, pk):
             "receipts_returned": data["receipts_returned"],
             "no_refund_reason": data["no_refund_reason"],
             "expected_version": data["version"],
+            "http_request": request,
         }
         try:
             if data["decision"] == "approve":

@@ -218,3 +218,39 @@ def test_the_refund_queue_takes_the_same_queries_for_3_and_25_requests(client, f
         page = client.get(url).content.decode()
     assert page.count(reverse("fees_refund_decide", args=[RefundRequest.objects.first().pk])) == 1
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_the_finance_page_offers_the_payout_once_approved_and_only_the_history_once_paid(
+    client, student, finance_staff, paid
+):
+    refund = make_request(student, paid[0])
+    client.force_login(finance_staff)
+    url = reverse("fees_refund_decide", args=[refund.pk])
+    assert reverse("fees_refund_mark_paid", args=[refund.pk]) not in client.get(url).content.decode()
+    refund = services.refund_request_approve(
+        request=refund, actor=finance_staff, permit_changed_in_time=True, receipts_returned=True
+    )
+    page = client.get(url).content.decode()
+    assert reverse("fees_refund_mark_paid", args=[refund.pk]) in page and 'name="decision"' not in page
+    services.refund_request_mark_paid(
+        request=refund, actor=finance_staff, paid_on=timezone.localdate(), reference="R-1"
+    )
+    page = client.get(url).content.decode()
+    assert reverse("fees_refund_mark_paid", args=[refund.pk]) not in page and 'name="decision"' not in page
+    assert page.count("<tr><td>") >= 3  # requested, approved, paid in the history
+
+
+def test_the_student_pages_render_in_chinese(client, student, paid):
+    refund = make_request(student, paid[0])
+    student.user.language = "zh-hans"
+    student.user.save(update_fields=["language"])
+    client.force_login(student.user)
+    client.cookies["django_language"] = "zh-hans"
+    for url in (
+        reverse("fees_refund_list"),
+        reverse("fees_refund_new"),
+        reverse("fees_refund_detail", args=[refund.pk]),
+    ):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200
+        assert 'lang="zh-hans"' in response.content.decode()
