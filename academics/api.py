@@ -93,17 +93,17 @@ class TranscriptRequestApi(PortalApiView):
     Poll /api/documents/{document_id}/ until it is ready, then download it.
     """
 
-    class InputSerializer(serializers.Serializer):
+    class TranscriptRequestInputSerializer(serializers.Serializer):
         student_id = serializers.CharField(required=False, max_length=20, help_text="Staff: whose transcript.")
         study_abroad = serializers.BooleanField(required=False, default=False)
 
-    class OutputSerializer(serializers.Serializer):
+    class TranscriptRequestOutputSerializer(serializers.Serializer):
         document_id = serializers.IntegerField(source="pk")
         status = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
+    @extend_schema(request=TranscriptRequestInputSerializer, responses={202: TranscriptRequestOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.TranscriptRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if request.user.is_student:
@@ -123,4 +123,4 @@ class TranscriptRequestApi(PortalApiView):
             )
         except ValidationError as exc:
             raise PermissionDenied(" ".join(exc.messages)) from None
-        return Response(self.OutputSerializer(document).data, status=status.HTTP_202_ACCEPTED)
+        return Response(self.TranscriptRequestOutputSerializer(document).data, status=status.HTTP_202_ACCEPTED)

@@ -265,6 +265,8 @@ OWNED_OBJECT = {
     "fees/refunds": lambda world: world.refund.pk,
     # /api/residence/students/{student_id}/records/: the student's records, named by the student's ID.
     "residence": lambda world: world.student.student_id,
+    # /api/academics/students/{student_id}/gpa/: the student's GPA, named by the student's ID.
+    "academics": lambda world: world.student.student_id,
 }
 
 
