@@ -313,3 +313,4 @@ DOCUMENT_BUILDERS["leaving_school_form"] = _leaving_school_builder("leaving_scho
 DOCUMENT_BUILDERS["leaving_school_form_batch"] = _leaving_school_builder("leaving_school_form_batch")
 DOCUMENT_BUILDERS["academic_transcript"] = academic_transcript
 DOCUMENT_BUILDERS["academic_transcript_batch"] = academic_transcript_batch
+DOCUMENT_BUILDERS["status_notice"] = _leaving_school_builder("status_notice")

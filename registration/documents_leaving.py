@@ -117,4 +117,44 @@ def leaving_school_form_batch(document: GeneratedDocument, progress: Progress) -
 
 def builders() -> dict:
     """The entries this module adds to portal.documents.DOCUMENT_BUILDERS."""
-    return {"leaving_school_form": leaving_school_form, "leaving_school_form_batch": leaving_school_form_batch}
+    return {
+        "leaving_school_form": leaving_school_form,
+        "leaving_school_form_batch": leaving_school_form_batch,
+        "status_notice": status_notice,
+    }
+
+
+# --- The notice of a withdrawal or dismissal decision -------------------------------------------------------------
+
+
+def status_notice(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
+    """The notice of a withdrawal or dismissal decision, for the student or the office that decided it."""
+    from django.utils import timezone
+
+    from registration.models import StatusChange, StatusChangeState
+    from registration.permissions import can_decide_withdrawal
+
+    change = (
+        StatusChange.objects.select_related("student__school")
+        .filter(pk=document.parameters.get("change_id"), kind__in=["withdrawal", "dismissal"])
+        .filter(state=StatusChangeState.APPROVED)
+        .first()
+    )
+    owner = document.owner
+    # Checked again at render time: the notice is the student's own, or the deciding office's.
+    if change is None or not (change.student.user_id == owner.pk or can_decide_withdrawal(owner)):
+        raise ValueError(_("This notice cannot be issued."))
+    from registration import rules
+
+    today = timezone.localdate()
+    context = {
+        "student": change.student,
+        "change": change,
+        "school_name": change.student.school.localized_name(document_language(document.language)),
+        "issued_on": today,
+        "reference": f"ST-{today.year}-{change.pk:06d}",
+        "move_out_by": rules.move_out_deadline(reason=change.kind, effective_on=change.first_day),
+    }
+    content = render_pdf("documents/status_notice.html", context, language=document.language)
+    progress(1, 1)
+    return f"notice-{change.kind}-{change.student.student_id}.pdf", PDF, content

@@ -503,3 +503,112 @@ class ClearanceSignOff(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# --- Student status: leave of absence, suspension, resumption, withdrawal ------------------------------------------
+
+
+class LeaveTier(models.Model):
+    """One approval tier of leave of absence by length (HANDBOOK Academic Rules 13): data staff can change."""
+
+    position = models.PositiveSmallIntegerField(_("order"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    max_days = models.PositiveSmallIntegerField(_("at most this many days"), null=True, blank=True)
+    max_months = models.PositiveSmallIntegerField(_("or shorter than this many months"), null=True, blank=True)
+    route = models.JSONField(
+        _("approval route"),
+        help_text=_("Steps in order: adviser, school, international_college, academic_affairs."),
+    )
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("leave approval tier")
+        verbose_name_plural = _("leave approval tiers")
+
+    def __str__(self):
+        return self.name
+
+
+class StatusChangeKind(models.TextChoices):
+    LEAVE = "leave", _("Leave of absence")
+    SUSPENSION = "suspension", _("Suspension of studies")
+    RESUMPTION = "resumption", _("Resumption of studies")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    DISMISSAL = "dismissal", _("Dismissal")
+
+
+class StatusCategory(models.TextChoices):
+    # Handbook: Academic Rules 13, 28 (leave: sick or personal; suspension: the reasons of Art. 28)
+    SICK = "sick", _("Sick leave")
+    PERSONAL = "personal", _("Personal leave")
+    ILLNESS = "illness", _("Illness (certified)")
+    INFECTIOUS_DISEASE = "infectious_disease", _("Infectious disease")
+    CHILDBEARING = "childbearing", _("Child-bearing")
+    OTHER = "other", _("Other approved reason")
+
+
+class StatusChangeState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class StatusChange(models.Model):
+    """An application (or the office's decision) that changes a student's status, with its approval route."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="status_changes")
+    kind = models.CharField(_("kind"), max_length=20, choices=StatusChangeKind.choices)
+    category = models.CharField(_("category"), max_length=30, choices=StatusCategory.choices, blank=True)
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Entered by staff first in an emergency (oral application); the student completes the written part after.
+    emergency = models.BooleanField(_("emergency (entered by staff)"), default=False)
+    route = models.JSONField(default=list)
+    step = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(
+        _("state"), max_length=20, choices=StatusChangeState.choices, default=StatusChangeState.PENDING
+    )
+    suspension = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resumptions"
+    )
+    notice = models.ForeignKey(
+        "portal.GeneratedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__isnull=True) | Q(last_day__gte=models.F("first_day")),
+                name="status_change_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} {self.kind} {self.state}"
+
+    @property
+    def current_step(self) -> str:
+        return self.route[self.step] if self.state == StatusChangeState.PENDING and self.step < len(self.route) else ""
+
+
+class StatusDecision(AppendOnlyModel):
+    """Each step's decision on a status change: who, when, which step, and why (append-only)."""
+
+    change = models.ForeignKey(StatusChange, on_delete=models.PROTECT, related_name="decisions")
+    step = models.CharField(max_length=30)
+    approved = models.BooleanField()
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -66,3 +66,46 @@ def can_use_clearance_queue(user) -> bool:
 def can_print_leaving_batches(user) -> bool:
     # Handbook: People and roles - admins print the leaving-school forms in batch.
     return permissions.is_admin(user)
+
+
+# --- Student status ---------------------------------------------------------------------------------------------
+
+
+def can_decide_status_step(user, change) -> bool:
+    """The approver of the change's current step: by the step's role; school staff for their own school only."""
+    from registration import rules
+
+    step = change.current_step
+    if not step:
+        return False
+    if permissions.is_admin(user):
+        return True
+    if not permissions.is_staff_member(user) or user.role != rules.LEAVE_STEP_ROLES.get(step):
+        return False
+    if user.role == Role.SCHOOL_STAFF:
+        return bool(user.school_id) and change.student.school_id == user.school_id
+    return True
+
+
+def can_enter_status_for(user, student) -> bool:
+    """Staff who may enter an emergency leave for a student (oral first, written after: Academic Rules 13)."""
+    if permissions.is_admin(user) or (permissions.is_staff_member(user) and user.role == Role.INTERNATIONAL_OFFICE):
+        return True
+    return (
+        permissions.is_staff_member(user)
+        and user.role == Role.SCHOOL_STAFF
+        and bool(user.school_id)
+        and student.school_id == user.school_id
+    )
+
+
+def can_decide_withdrawal(user) -> bool:
+    # Handbook: Supplementary 32 - the university decides withdrawals and dismissals; the International College
+    # records the decision and issues the notice.
+    return can_review_registration(user)
+
+
+def can_view_status_work(user) -> bool:
+    return permissions.is_admin(user) or (
+        permissions.is_staff_member(user) and user.role in (Role.SCHOOL_STAFF, Role.INTERNATIONAL_OFFICE)
+    )

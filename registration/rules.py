@@ -369,3 +369,120 @@ def clearance_window_state(*, opens_on: date | None, closes_on: date | None, tod
 def leaving_form_printable(item_done: dict[str, bool]) -> bool:
     """The Leaving School Form prints only when every item is done (LEAVING 3: "only ... after all the procedures")."""
     return bool(item_done) and all(item_done.values())
+
+
+# --- Student status: leave of absence, suspension, resumption, withdrawal -----------------------------------------
+
+
+class LeaveStep(StrEnum):
+    """Who approves a step of a leave of absence (HANDBOOK Academic Rules 13)."""
+
+    ADVISER = "adviser"
+    SCHOOL = "school"
+    INTERNATIONAL_COLLEGE = "international_college"
+    ACADEMIC_AFFAIRS = "academic_affairs"
+
+
+# The portal's role that acts for each approver. Class advisers and tutors are their school's staff; the Office of
+# Academic Affairs has no role of its own, so an administrator records its decision.
+LEAVE_STEP_ROLES = {
+    LeaveStep.ADVISER: "school_staff",
+    LeaveStep.SCHOOL: "school_staff",
+    LeaveStep.INTERNATIONAL_COLLEGE: "international_office",
+    LeaveStep.ACADEMIC_AFFAIRS: "admin",
+}
+
+
+@dataclass(frozen=True)
+class LeaveTierSpec:
+    """One approval tier as staff set it: a leave fits when it is at most `max_days` days long, or ends before the
+    same day `max_months` months after it starts; a tier with neither takes every length."""
+
+    max_days: int | None
+    max_months: int | None
+    route: tuple[str, ...]
+
+
+# Handbook: Academic Rules 13 - up to 1 week: class adviser and tutor; 1 week to 1 month: school and International
+# College; over 1 month: Office of Academic Affairs. The defaults of the LeaveTier table.
+DEFAULT_LEAVE_TIERS = (
+    LeaveTierSpec(max_days=7, max_months=None, route=(LeaveStep.ADVISER,)),
+    LeaveTierSpec(max_days=None, max_months=1, route=(LeaveStep.SCHOOL, LeaveStep.INTERNATIONAL_COLLEGE)),
+    LeaveTierSpec(max_days=None, max_months=None, route=(LeaveStep.ACADEMIC_AFFAIRS,)),
+)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; a day the month lacks becomes its last day (Jan 31 + 1 month = Feb 28/29)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (first_of_next - timedelta(days=1)).day))
+
+
+def leave_length_days(first_day: date, last_day: date) -> int:
+    """Days of leave, both ends counted (Monday to Sunday is 7 days)."""
+    if last_day < first_day:
+        raise ValueError("The leave cannot end before it starts.")
+    return (last_day - first_day).days + 1
+
+
+def leave_route(*, tiers, first_day: date, last_day: date) -> tuple[str, ...]:
+    """The approval route of a leave by its length: the first tier it fits (HANDBOOK Academic Rules 13).
+
+    Exactly 7 days is "up to 1 week"; exactly a month (the 1st to the last day of a month, or the 15th to the 14th
+    of the next) is "1 week to 1 month"; one day more is "over 1 month".
+    """
+    days = leave_length_days(first_day, last_day)
+    for tier in tiers:
+        if tier.max_days is not None and days <= tier.max_days:
+            return tuple(tier.route)
+        if tier.max_months is not None and last_day < add_months(first_day, tier.max_months):
+            return tuple(tier.route)
+        if tier.max_days is None and tier.max_months is None:
+            return tuple(tier.route)
+    raise ValueError("No approval tier takes a leave this long.")
+
+
+# Handbook: Academic Rules 29 - up to 1 year per approval, at most 2 years in all (settings may change them).
+SUSPENSION_MAX_MONTHS_PER_APPROVAL = 12
+SUSPENSION_MAX_MONTHS_TOTAL = 24
+# Handbook: Supplementary 32.V - not applying to resume within 2 weeks after the suspension ends.
+RESUMPTION_GRACE_DAYS = 14
+
+
+def suspension_refusal(
+    *,
+    first_day: date,
+    last_day: date,
+    earlier_days: int,
+    max_months_per_approval: int = SUSPENSION_MAX_MONTHS_PER_APPROVAL,
+    max_months_total: int = SUSPENSION_MAX_MONTHS_TOTAL,
+) -> str:
+    """Why a suspension of these dates cannot be granted, or "" (HANDBOOK Academic Rules 29; STATUS Art. 18-19).
+
+    The total is counted in days against the months limit as 365 days per 12 months.
+    """
+    if last_day < first_day:
+        return "order"
+    if last_day >= add_months(first_day, max_months_per_approval):
+        return "per_approval"
+    total = earlier_days + leave_length_days(first_day, last_day)
+    if total > max_months_total * 365 // 12:
+        return "total"
+    return ""
+
+
+def resumption_deadline(suspension_last_day: date) -> date:
+    """The last day to apply for resumption (Supplementary 32.V: within 2 weeks after the suspension ends)."""
+    return suspension_last_day + timedelta(days=RESUMPTION_GRACE_DAYS)
+
+
+def resumption_needs_recovery_certificate(suspension_reason: str) -> bool:
+    """Resuming after a suspension for illness needs a hospital's recovery certificate (Academic Rules 30)."""
+    return suspension_reason in ("illness", "infectious_disease")
+
+
+def sick_leave_needs_certificate(category: str) -> bool:
+    """A sick leave needs a hospital certificate, Class A Grade 2 or above (Academic Rules 13)."""
+    return category == "sick"

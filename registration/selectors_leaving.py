@@ -1,10 +1,20 @@
 """Reads of the leaving-school clearance, restricted to what the user may see (portal.permissions.student_scope)."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from registration.models import Clearance, ClearanceItem, ClearanceSignOff
+from portal.models import Student
+from registration.models import (
+    Clearance,
+    ClearanceItem,
+    ClearanceSignOff,
+    StatusChange,
+    StatusChangeKind,
+    StatusChangeState,
+    StatusDecision,
+)
 from registration.permissions import clearance_signing_kinds
 
 
@@ -88,3 +98,131 @@ def clearances_for_batch(
     if student_ids:
         clearances = clearances.filter(student__student_id__in=student_ids)
     return clearances.order_by("student__school__code", "student__student_id")
+
+
+# --- Student status -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    title: str
+    detail: str
+    state: str = ""
+
+
+def status_changes_of(*, student) -> QuerySet[StatusChange]:
+    decisions = StatusDecision.objects.select_related("by").order_by("at", "pk")
+    return (
+        StatusChange.objects.filter(student=student)
+        .select_related("proof", "notice")
+        .prefetch_related(Prefetch("decisions", queryset=decisions))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def status_change_get(*, user, pk: int) -> StatusChange | None:
+    return (
+        StatusChange.objects.filter(student__in=Student.objects.visible_to(user))
+        .select_related("student__school", "student__user", "proof", "notice")
+        .prefetch_related(Prefetch("decisions", queryset=StatusDecision.objects.select_related("by")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def status_queue(*, user) -> list[StatusChange]:
+    """Pending changes whose current step this user decides, oldest first."""
+    from registration.permissions import can_decide_status_step
+
+    pending = (
+        StatusChange.objects.filter(state=StatusChangeState.PENDING, student__in=Student.objects.visible_to(user))
+        .select_related("student__school", "proof")
+        .order_by("created_at", "pk")
+    )
+    return [change for change in pending[:500] if can_decide_status_step(user, change)]
+
+
+@dataclass(frozen=True)
+class DecisionFlag:
+    student: Student
+    flag: str
+    since: date
+
+
+def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
+    """Students the office must decide on: not resuming within 2 weeks after a suspension (Supplementary 32.V), and
+    the registration's two-week list still open (HANDBOOK Current Student Registration)."""
+    from django.utils.translation import gettext as _
+
+    from registration import rules
+    from registration.models import ListingOutcome, TwoWeekListing
+
+    visible = Student.objects.visible_to(user)
+    flags = []
+    suspensions = (
+        StatusChange.objects.filter(
+            student__in=visible.filter(status="suspended"),
+            kind=StatusChangeKind.SUSPENSION,
+            state=StatusChangeState.APPROVED,
+            last_day__lt=today - timedelta(days=rules.RESUMPTION_GRACE_DAYS),
+        )
+        .exclude(
+            Exists(
+                StatusChange.objects.filter(
+                    student_id=OuterRef("student_id"),
+                    kind=StatusChangeKind.RESUMPTION,
+                    state=StatusChangeState.PENDING,
+                )
+            )
+        )
+        .select_related("student__school")
+        .order_by("last_day")
+    )
+    for change in suspensions:
+        flags.append(
+            DecisionFlag(
+                change.student, _("Did not apply to resume studies"), rules.resumption_deadline(change.last_day)
+            )
+        )
+    listings = TwoWeekListing.objects.filter(student__in=visible, outcome=ListingOutcome.OPEN).select_related(
+        "student__school"
+    )
+    for listing in listings:
+        flags.append(DecisionFlag(listing.student, str(listing.get_kind_display()), listing.listed_on))
+    return sorted(flags, key=lambda flag: (flag.since, flag.student.student_id))
+
+
+def status_timeline(*, student) -> list[TimelineEvent]:
+    """The student's status history on one page: applications and every step, decisions, registrations, leaving."""
+    from django.utils.translation import gettext as _
+
+    from registration.models import SemesterRegistration
+
+    events = []
+    for change in status_changes_of(student=student):
+        period = f"{change.first_day:%Y-%m-%d}" + (f" – {change.last_day:%Y-%m-%d}" if change.last_day else "")
+        events.append(TimelineEvent(change.created_at, str(change.get_kind_display()), period, change.state))
+        for decision in change.decisions.all():
+            verdict = _("approved") if decision.approved else _("rejected")
+            events.append(
+                TimelineEvent(
+                    decision.at,
+                    f"{change.get_kind_display()}: {decision.step} {verdict}",
+                    decision.reason,
+                    "approved" if decision.approved else "rejected",
+                )
+            )
+    for registration in SemesterRegistration.objects.filter(student=student).select_related("semester"):
+        events.append(
+            TimelineEvent(registration.registered_at, _("Registered"), registration.semester.localized_name())
+        )
+    for clearance in Clearance.objects.filter(student=student):
+        events.append(
+            TimelineEvent(clearance.created_at, _("Leaving-school procedure opened"), clearance.get_reason_display())
+        )
+        if clearance.completed_at:
+            events.append(
+                TimelineEvent(clearance.completed_at, _("Leaving-school procedure completed"), "", "approved")
+            )
+    return sorted(events, key=lambda event: event.at, reverse=True)

@@ -57,3 +57,16 @@ urlpatterns += [
     path("api/leaving/form/", clearance_api.LeavingFormApi.as_view(), name="api_leaving_form"),
     path("api/leaving/items/<int:pk>/sign/", clearance_api.ClearanceItemSignApi.as_view(), name="api_clearance_sign"),
 ]
+
+# Student status: leave of absence, suspension, resumption, withdrawal (registration.views.status).
+from registration.views import status  # noqa: E402
+
+urlpatterns += [
+    path("status/", status.status_mine, name="status_mine"),
+    path("status/<int:pk>/proof/", status.status_proof, name="status_proof"),
+    path("staff/status/", status.status_queue, name="status_queue"),
+    path("staff/status/emergency/", status.status_emergency, name="status_emergency"),
+    path("staff/status/decisions/", status.status_withdrawal, name="status_withdrawal"),
+    path("staff/status/<int:pk>/", status.status_decide, name="status_decide"),
+    path("staff/status/students/<str:student_id>/", status.status_timeline, name="status_timeline"),
+]

@@ -48,3 +48,10 @@ from registration.services.online_form import (  # noqa: F401
     visa_letter_available,
     visa_letter_request,
 )
+from registration.services.status import (  # noqa: E402, F401
+    leave_tiers,
+    status_apply,
+    status_decide,
+    status_proof_add,
+    withdrawal_decide,
+)
