@@ -140,7 +140,13 @@ class AccountLine:
 
 
 def account_summary(*, entries: Iterable[LedgerEntry]) -> tuple[list[AccountLine], Decimal]:
-    """Balances per fee and period from already-fetched entries (no query), and the total owed."""
+    """Balances per fee and period from already-fetched entries (no query), and the total owed.
+
+    "Paid" is what the student paid or was credited, net of refunds paid out to them, so charged - paid = owed.
+    """
+    entries = list(entries)
+    # A reversal undoes an entry of the same student, so the entry it undoes is in the list: no query needed.
+    types = {entry.pk: entry.entry_type for entry in entries}
     groups: dict[tuple, dict] = {}
     for entry in entries:
         key = (entry.fee_kind, entry.academic_year, entry.semester.code if entry.semester_id else "")
@@ -148,15 +154,15 @@ def account_summary(*, entries: Iterable[LedgerEntry]) -> tuple[list[AccountLine
         group["balance"] += entry.amount
         if entry.entry_type == EntryType.CHARGE:
             group["charged"] += entry.amount
-        elif entry.entry_type in (EntryType.PAYMENT, EntryType.CREDIT):
+        elif entry.entry_type in (EntryType.PAYMENT, EntryType.CREDIT, EntryType.REFUND):
             group["paid"] -= entry.amount
         elif entry.entry_type == EntryType.REVERSAL and entry.reverses_id:
-            # Reversals move the column of what they undo; the sign tells which without another query: a positive
-            # reversal undoes a payment or credit, a negative one a charge or refund.
-            if entry.amount > 0:
-                group["paid"] -= entry.amount
-            else:
+            # Reversals move the column of what they undo.
+            undone = types.get(entry.reverses_id)
+            if undone == EntryType.CHARGE or (undone is None and entry.amount < 0):
                 group["charged"] += entry.amount
+            else:
+                group["paid"] -= entry.amount
     lines = [
         AccountLine(kind, year, semester, values["charged"], values["paid"], values["balance"])
         for (kind, year, semester), values in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0]))
