@@ -344,6 +344,26 @@ MATRIX = {
         "GET": api(405),
         "POST": api(403, a1=404, a2=404, b=404, staff_b=404, clearance=200, admin=409),
     },
+    # Student status: a1 has a week's leave waiting for the class adviser (school A's staff decide it).
+    "status_mine": {"GET": students_only(), "POST": students_only(400)},
+    "status_proof": {"GET": expect(405), "POST": expect(404, anon=302, a1=302)},
+    "status_queue": {"GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200), "POST": expect(405)},
+    "status_emergency": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=400, office=400, admin=400),
+    },
+    "status_withdrawal": {
+        "GET": staff_only(403, office=200, admin=200),
+        "POST": staff_only(403, office=400, admin=400),
+    },
+    "status_decide": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, admin=400),
+    },
+    "status_timeline": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": expect(405),
+    },
     "api_schema": {"GET": api(200), "POST": api(405)},
     "api_docs": {"GET": api(200), "POST": api(405)},
 }
@@ -491,6 +511,11 @@ def world(db, school_a, school_b):
     from registration.services import clearance_open
 
     leaving = clearance_open(student=a1, reason="graduation", effective_on=today, actor=people["office"])
+    from registration.services import status_apply
+
+    status_change = status_apply(
+        student=a1, user=a1.user, kind="leave", category="personal", first_day=today, last_day=today, reason="Visa"
+    )
     from academics.models import CorrectionRequest
     from tests.academics.helpers import enter, offering
 
@@ -504,6 +529,7 @@ def world(db, school_a, school_b):
         "academics_result": academics_result,
         "academics_correction": academics_correction,
         "clearance": leaving,
+        "status_change": status_change,
         "student": a1,
         "pending": pending,
         "leave": leave,
@@ -569,6 +595,8 @@ def url_for(name, pattern, objects):
         "api_fees_refund_paid",
     ):
         return reverse(name, kwargs={"pk": objects["refund"].pk})
+    if name in ("status_proof", "status_decide"):
+        return reverse(name, kwargs={"pk": objects["status_change"].pk})
     if name == "clearance_detail":
         return reverse(name, kwargs={"pk": objects["clearance"].pk})
     if name in ("clearance_item_sign", "clearance_item_needs", "api_clearance_sign"):
