@@ -29,6 +29,8 @@ def no_progress(done, total):
 
 def pdf_text(content: bytes) -> str:
     with pdfplumber.open(io.BytesIO(content)) as pdf:
+        # The letter, its signature and its stamp area fit one A4 page.
+        assert len(pdf.pages) == 1
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     # Lines wrap wherever the layout puts them; the checks read the text as one line.
     return " ".join(text.split())
