@@ -334,6 +334,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._demo_evidence(reviewer=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE))
             self._demo_registration(staff, ready, now)
+            self._demo_academics([semester["code"] for semester in demo_semesters(today, now)])
 
         self._print_logins(staff, ready, first_login, result)
 
@@ -422,6 +423,13 @@ class Command(BaseCommand):
             scan=_demo_scan_png("Demo"),
             pdf=_demo_pdf(),
         )
+
+    def _demo_academics(self, codes: list[str]) -> None:
+        """A few courses per school, last semester's results and this semester's enrolments (academics.demo)."""
+        from academics.demo import seed_academics_demo
+
+        previous, current = (Semester.objects.get(code=code) for code in codes)
+        seed_academics_demo(previous=previous, current=current)
 
     def _print_logins(self, staff, ready, first_login, result) -> None:
         write = self.stdout.write
