@@ -80,8 +80,10 @@ def evidence_scope(user) -> Q:
     return student_scope(user, prefix="student__") & Q(kind__in=kinds)
 
 
-def can_review_evidence(user, evidence) -> bool:
-    if not evidence.is_pending:
+def can_review_evidence(user, evidence, *, within: str = "") -> bool:
+    """Whether the user decides this pending upload now. An upload another workflow reviews (registration items,
+    leave proofs) is decided only from within that workflow (`within`), never from the documents queue or API."""
+    if not evidence.is_pending or evidence.reviewed_in != within:
         return False
     if evidence.kind not in reviewable_kinds(user):
         return False

@@ -204,6 +204,8 @@ def evidence_submit(
                 raise ValidationError(_("A resubmission must replace a document of the same kind."))
             if previous.state != ReviewState.REJECTED:
                 raise ConflictError(_("Only a rejected document can be replaced."))
+            if previous.reviewed_in:
+                raise ConflictError(_("Replace this document in the form it was uploaded with."))
             if Evidence.objects.filter(previous=previous).exists():
                 raise ConflictError(_("This document has already been replaced."))
         state = ReviewState.RESUBMITTED if previous else ReviewState.SUBMITTED
@@ -232,7 +234,13 @@ def evidence_submit(
 
 
 def _decide(
-    *, evidence: Evidence, reviewer: User, to_state: str, reason: str = "", notify_student: bool = True
+    *,
+    evidence: Evidence,
+    reviewer: User,
+    to_state: str,
+    reason: str = "",
+    notify_student: bool = True,
+    within: str = "",
 ) -> Evidence:
     with transaction.atomic():
         # Two reviewers may open the same item; the row lock makes the second one see the first decision.
@@ -243,7 +251,9 @@ def _decide(
                 _("This document was already %(state)s by %(who)s.")
                 % {"state": locked.get_state_display().lower(), "who": decider}
             )
-        if not permissions.can_review_evidence(reviewer, locked):
+        if not permissions.can_review_evidence(reviewer, locked, within=within):
+            if locked.reviewed_in != within:
+                raise PermissionDenied(_("This document is decided with the form it was uploaded in."))
             raise PermissionDenied(_("You may not decide on this document."))
         from_state = locked.state
         locked.state = to_state
@@ -277,11 +287,22 @@ def _decide(
     return locked
 
 
-def evidence_approve(*, evidence: Evidence, reviewer: User, notify_student: bool = True) -> Evidence:
-    return _decide(evidence=evidence, reviewer=reviewer, to_state=ReviewState.APPROVED, notify_student=notify_student)
+def evidence_approve(
+    *, evidence: Evidence, reviewer: User, notify_student: bool = True, within: str = ""
+) -> Evidence:
+    """Approve a pending upload; `within` names the workflow deciding an upload it reviews itself (reviewed_in)."""
+    return _decide(
+        evidence=evidence,
+        reviewer=reviewer,
+        to_state=ReviewState.APPROVED,
+        notify_student=notify_student,
+        within=within,
+    )
 
 
-def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str, notify_student: bool = True) -> Evidence:
+def evidence_reject(
+    *, evidence: Evidence, reviewer: User, reason: str, notify_student: bool = True, within: str = ""
+) -> Evidence:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the document is rejected, so the student can fix it.")})
@@ -291,6 +312,7 @@ def evidence_reject(*, evidence: Evidence, reviewer: User, reason: str, notify_s
         to_state=ReviewState.REJECTED,
         reason=reason,
         notify_student=notify_student,
+        within=within,
     )
 
 

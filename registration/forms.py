@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import EvidenceFileField
-from portal.models import EvidenceKind
+from portal.models import EvidenceKind, ReviewState
 from registration.models import Housing, Location, RegistrationForm, TuitionPaymentType
 
 FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -76,8 +76,14 @@ class StepForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind = self.upload_kind()
-        # A file is asked for once: when one is already on the form, the step saves without a new one.
-        if kind and not data.get(self.upload_field) and self.existing_upload is None:
+        # A file is asked for once: when a usable one is already on the form, the step saves without a new one. A
+        # rejected file, or one of another kind (a fee receipt when the answer is now a lease), is not usable.
+        usable = (
+            self.existing_upload is not None
+            and self.existing_upload.kind == kind
+            and self.existing_upload.state != ReviewState.REJECTED
+        )
+        if kind and not data.get(self.upload_field) and not usable:
             if self.upload_field not in self.errors:
                 self.add_error(self.upload_field, self.upload_required_message)
         return data

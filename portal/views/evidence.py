@@ -44,7 +44,9 @@ def my_documents(request):
 
 @student_required
 def evidence_replace(request, pk):
-    rejected = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk, state=ReviewState.REJECTED)
+    rejected = get_object_or_404(
+        Evidence.objects.visible_to(request.user), pk=pk, state=ReviewState.REJECTED, reviewed_in=""
+    )
     form = EvidenceReplaceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

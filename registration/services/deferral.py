@@ -209,10 +209,16 @@ def _decide_proof(leave: RegistrationLeave, *, reviewer: User) -> None:
     if proof is None or not proof.is_pending:
         return
     if leave.state == LeaveState.APPROVED:
-        portal_services.evidence_approve(evidence=proof, reviewer=reviewer, notify_student=False)
+        portal_services.evidence_approve(
+            evidence=proof, reviewer=reviewer, notify_student=False, within="registration"
+        )
     else:
         portal_services.evidence_reject(
-            evidence=proof, reviewer=reviewer, reason=leave.decision_reason, notify_student=False
+            evidence=proof,
+            reviewer=reviewer,
+            reason=leave.decision_reason,
+            notify_student=False,
+            within="registration",
         )
 
 

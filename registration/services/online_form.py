@@ -254,9 +254,6 @@ def registration_missing(form: RegistrationForm) -> dict[str, str]:
         missing["passport"] = _("Say whether your passport has changed.")
     elif form.passport_changed and not form.passport_scan_id:
         missing["passport"] = _("Upload the photo page of the new passport.")
-    elif form.passport_changed and form.passport_scan.state == ReviewState.REJECTED:
-        # The photo page proves the passport record in residence/: a rejected passport comes back with a new one.
-        missing["passport"] = _("Upload the photo page of the new passport again, with the corrected details.")
     if not form.tuition_payment:
         missing["tuition"] = _("Choose how the tuition was paid.")
     elif form.tuition_payment == TuitionPaymentType.OTHER and not form.tuition_receipt_id:
@@ -273,6 +270,12 @@ def registration_missing(form: RegistrationForm) -> dict[str, str]:
         missing["permit"] = _("Answer step 4 first: whether you are in China or abroad.")
     elif form.in_china and not (form.permit_number and form.permit_scan_id):
         missing["permit"] = _("Enter the residence permit and upload its latest page.")
+    # A file the office rejected is replaced before the form goes back (the item is decided with its file).
+    for kind, field in ITEM_EVIDENCE.items():
+        step = next(slug for slug, item_kind in STEP_ITEM.items() if item_kind == kind)
+        evidence = getattr(form, field)
+        if step not in missing and evidence is not None and evidence.state == ReviewState.REJECTED:
+            missing[step] = _("Upload a new file: the office rejected the one on the form.")
     if not form.agreed_at:
         missing["agree"] = _("Read the regulations and tick “I agree”.")
     elif scholarship_statement_due(form):
@@ -377,7 +380,9 @@ def registration_item_decide(
         raise PermissionDenied(_("You may not decide on registration forms."))
     with transaction.atomic():
         locked = RegistrationItem.objects.select_for_update().select_related("form__student__user").get(pk=item.pk)
-        if locked.state != expected_state:
+        # Only a waiting item is decided: a decided one stays as it is (its file and any record it proves were
+        # decided with it), and a second reviewer learns who decided first.
+        if locked.state != expected_state or locked.state != ItemState.PENDING:
             who = locked.decided_by.display_name() if locked.decided_by else _("someone else")
             raise ConflictError(
                 _("This part was already %(state)s by %(who)s.")
@@ -409,9 +414,13 @@ def _decide_item_evidence(item: RegistrationItem, *, reviewer: User, approve: bo
     if evidence is None or not evidence.is_pending:
         return
     if approve:
-        portal_services.evidence_approve(evidence=evidence, reviewer=reviewer, notify_student=False)
+        portal_services.evidence_approve(
+            evidence=evidence, reviewer=reviewer, notify_student=False, within="registration"
+        )
     else:
-        portal_services.evidence_reject(evidence=evidence, reviewer=reviewer, reason=item.reason, notify_student=False)
+        portal_services.evidence_reject(
+            evidence=evidence, reviewer=reviewer, reason=item.reason, notify_student=False, within="registration"
+        )
 
 
 def _settle_form(form: RegistrationForm) -> None:

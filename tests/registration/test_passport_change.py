@@ -67,7 +67,7 @@ def test_a_rejected_passport_changes_nothing_and_asks_for_the_photo_page_again(s
 
     student.refresh_from_db()
     assert student.passport_number == "P12345678"
-    assert "again" in services.registration_missing(submitted)["passport"]
+    assert "Upload a new file" in services.registration_missing(submitted)["passport"]
 
     form = new_passport(submitted, student.user, number="N7654322", scan="new-passport-2.pdf")
     form = services.registration_submit(form=form, user=student.user)
