@@ -106,3 +106,15 @@ class RegistrationReminderAdmin(_ScopedReadOnlyAdmin):
     list_filter = ["semester", "lead_days"]
     search_fields = ["student__student_id"]
     list_select_related = ["student", "semester"]
+
+
+# --- Leaving school and student status --------------------------------------------------------------------------
+from registration.models import LeaveTier  # noqa: E402
+
+
+@admin.register(LeaveTier)
+class LeaveTierAdmin(admin.ModelAdmin):
+    """The leave approval tiers are data (Academic Rules 13): admins change lengths and routes here."""
+
+    list_display = ["position", "name", "max_days", "max_months", "route"]
+    ordering = ["position"]

@@ -528,6 +528,17 @@ class LeaveTier(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from registration.rules import LeaveStep
+
+        steps = {step.value for step in LeaveStep}
+        if not isinstance(self.route, list) or not self.route or any(step not in steps for step in self.route):
+            raise ValidationError(
+                {"route": _("A list of steps, each one of: %(steps)s.") % {"steps": ", ".join(sorted(steps))}}
+            )
+
 
 class StatusChangeKind(models.TextChoices):
     LEAVE = "leave", _("Leave of absence")
@@ -570,9 +581,7 @@ class StatusChange(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=StatusChangeState.choices, default=StatusChangeState.PENDING
     )
-    suspension = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resumptions"
-    )
+    suspension = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="resumptions")
     notice = models.ForeignKey(
         "portal.GeneratedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

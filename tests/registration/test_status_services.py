@@ -205,3 +205,9 @@ def test_a_dismissal_is_recorded_with_its_reason_a_notice_and_a_clearance(studen
 def test_only_the_office_records_a_dismissal(student, staff_a):
     with pytest.raises(PermissionDenied):
         services.withdrawal_decide(student=student, user=staff_a, kind="dismissal", effective_on=MARCH_1, reason="x")
+
+
+def test_a_tier_with_an_unknown_step_is_refused():
+    tier = LeaveTier(position=9, name="Bad", max_days=3, route=["dean_of_everything"])
+    with pytest.raises(ValidationError):
+        tier.full_clean()
