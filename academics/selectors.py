@@ -149,3 +149,60 @@ def correction_queue(*, user, state: str = CorrectionState.PENDING) -> QuerySet[
         )
         .order_by("requested_at", "pk")
     )
+
+
+# --- Exams and progress -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExamRow:
+    enrolment: Enrolment
+    assessed_on: object
+    accommodation: rules.ExamAccommodation
+
+
+def upcoming_exams(*, student: Student, today) -> list[ExamRow]:
+    """Supplementary 18: the student's exams without a result yet, with the dictionary and the extra time shown."""
+    found = (
+        Enrolment.objects.filter(student=student, result__isnull=True)
+        .select_related("offering__course", "offering__semester")
+        .order_by("offering__assessed_on", "offering__course__code")
+    )
+    rows = []
+    for enrolment in found:
+        offering = enrolment.offering
+        assessed_on = offering.assessed_on or offering.semester.ends_on
+        if assessed_on < today:
+            continue
+        course = offering.course
+        rows.append(
+            ExamRow(
+                enrolment=enrolment,
+                assessed_on=assessed_on,
+                accommodation=rules.exam_accommodation(
+                    duration_minutes=offering.exam_minutes,
+                    paper_dictionary=course.paper_dictionary_allowed,
+                    extra_minutes=course.exam_extra_minutes,
+                ),
+            )
+        )
+    return rows
+
+
+def student_program(student: Student) -> str:
+    """Which Supplementary 32 rule applies: MBBS and Chinese-language (CSL) programmes have their own."""
+    programme = (student.programme or "").casefold()
+    if "mbbs" in programme:
+        return rules.Program.MBBS
+    if "chinese language" in programme or "csl" in programme:
+        return rules.Program.CSL
+    return rules.Program.REGULAR
+
+
+def credit_standing(*, student: Student, record: AcademicRecord) -> rules.CreditShortfalls:
+    """Supplementary 32.I-III from the credits earned in each term with results (for staff decision, not automatic).
+
+    Every term with results counts as a long semester here; the office leaves out a graduating semester.
+    """
+    credits = [term.credits_earned for term in record.terms if any(row.result for row in term.rows)]
+    return rules.credit_shortfalls(credits, student_program(student))

@@ -31,6 +31,13 @@ def _language() -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+def _bound(request, files: bool = False) -> tuple:
+    """A form's data: bound on every POST (an empty one too, so its errors show), unbound otherwise."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
@@ -47,7 +54,9 @@ def _add_errors(form, exc: ValidationError) -> None:
 def my_results(request):
     student = request.user.student
     record = selectors.student_academic_record(student=student)
-    return render(request, "academics/student/results.html", {"student": student, "record": record})
+    exams = selectors.upcoming_exams(student=student, today=timezone.localdate())
+    context = {"student": student, "record": record, "exams": exams}
+    return render(request, "academics/student/results.html", context)
 
 
 @require_POST
@@ -185,7 +194,7 @@ def offering_upload(request, pk):
     offering = _offering_for(request, pk)
     if not permissions.can_enter_results(request.user, offering):
         raise PermissionDenied
-    form = ResultUploadForm(request.POST or None, request.FILES or None)
+    form = ResultUploadForm(*_bound(request, files=True))
     outcome, status = None, 200
     if request.method == "POST":
         status = 400
@@ -217,7 +226,7 @@ def result_correction(request, pk):
     offering = result.enrolment.offering
     if not permissions.can_enter_results(request.user, offering):
         raise PermissionDenied
-    form = CorrectionRequestForm(request.POST or None)
+    form = CorrectionRequestForm(*_bound(request))
     status = 200
     if request.method == "POST":
         status = 400
@@ -268,7 +277,7 @@ def correction_decide(request, pk):
     )
     if correction is None:
         raise Http404
-    form = CorrectionDecisionForm(request.POST or None)
+    form = CorrectionDecisionForm(*_bound(request))
     status = 200
     if request.method == "POST":
         status = 400
@@ -308,6 +317,7 @@ def student_record(request, student_id):
     context = {
         "student": student,
         "record": record,
+        "standing": selectors.credit_standing(student=student, record=record),
         "can_print": permissions.can_print_transcripts(request.user),
     }
     return render(request, "academics/staff/student_record.html", context)
@@ -338,7 +348,7 @@ def transcript_batch(request):
     if not permissions.can_print_transcript_batches(request.user):
         raise PermissionDenied
     initial = {"student_ids": request.GET.get("student_id", "")[:20]} if request.method != "POST" else None
-    form = TranscriptBatchForm(request.POST or None, user=request.user, initial=initial)
+    form = TranscriptBatchForm(*_bound(request), user=request.user, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400

@@ -135,3 +135,90 @@ def test_a_record_costs_the_same_queries_for_2_or_12_courses(client_for, student
     for n in range(2, 12):
         enter(offering(school_a, term, f"C{n}", assessed_on=day), student, "80", by=staff_a, today=day)
     assert queries() == few
+
+
+def test_a_student_sees_the_exam_accommodations_on_the_exam_list(client_for, student, term, school_a):
+    from academics.models import Course
+
+    exam_day = timezone.localdate() + datetime.timedelta(days=3)
+    enrol(offering(school_a, term, "MED101", assessed_on=exam_day), student)
+    law = offering(school_a, term, "LAW101", assessed_on=exam_day)
+    Course.objects.filter(pk=law.course_id).update(exam_extra_minutes=15, paper_dictionary_allowed=False)
+    enrol(law, student)
+    body = client_for(student.user).get(reverse("academics_my_results")).content.decode()
+    assert "150 minutes (30 extra for international students)" in body  # 120 + 30 (Supplementary 18)
+    assert "135 minutes (15 extra for international students)" in body and "Not allowed for this course" in body
+
+
+def test_staff_see_the_credit_warning_before_the_quit_flag(client_for, student, staff_a, school_a):
+    from tests.academics.helpers import course
+
+    # Regular programme: under 12 credits in 2 long semesters in a row; a third would meet Supplementary 32.I.
+    student.programme = "Civil Engineering"
+    student.save(update_fields=["programme"])
+    small = course(school_a, "CIV101", credits="5")
+    for n in range(2):
+        semester = SemesterFactory(
+            code=f"202{n}-202{n + 1}-1", starts_on=datetime.date(2020 + n, 9, 1), ends_on=datetime.date(2021 + n, 1, 10)
+        )
+        enter(offering(school_a, semester, small.code, assessed_on=datetime.date(2021 + n, 1, 5)), student, "80",
+              by=staff_a, today=datetime.date(2021 + n, 1, 6))  # fmt: skip
+    body = client_for(staff_a).get(reverse("academics_student_record", args=[student.student_id])).content.decode()
+    assert "Semesters with fewer than 12 credits earned: 2 (longest run: 2)." in body
+    assert "an academic warning is due" in body
+
+
+def test_the_office_prints_a_batch_by_programme_and_year(client_for, office_staff, student, classmate,
+                                                         other_school_student):  # fmt: skip
+    from portal.models import GeneratedDocument
+
+    classmate.programme = "Nursing"
+    classmate.save(update_fields=["programme"])
+    response = client_for(office_staff).post(
+        reverse("academics_transcript_batch"),
+        {"programme": "Clinical Medicine (MBBS)", "enrolment_year": "2024", "study_abroad": "on"},
+    )
+    document = GeneratedDocument.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("document_detail", args=[document.pk])
+    assert document.kind == "academic_transcript_batch"
+    assert document.parameters == {"student_ids": [student.student_id, other_school_student.student_id],
+                                   "study_abroad": True}  # fmt: skip
+
+
+def test_pasted_ids_not_found_are_named_and_left_out(client_for, office_staff, student):
+    from portal.models import GeneratedDocument
+
+    response = client_for(office_staff).post(
+        reverse("academics_transcript_batch"), {"student_ids": f"{student.student_id}, 1234567890"}, follow=True
+    )
+    assert "1234567890" in response.content.decode()
+    assert GeneratedDocument.objects.get().parameters["student_ids"] == [student.student_id]
+
+
+def test_an_empty_batch_choice_is_refused_with_a_reason(client_for, office_staff):
+    response = client_for(office_staff).post(reverse("academics_transcript_batch"), {})
+    assert response.status_code == 400 and "Choose a school" in response.content.decode()
+
+
+def test_school_staff_request_a_correction_and_the_office_approves_it(client_for, student, staff_a, office_staff,
+                                                                      school_a):  # fmt: skip
+    long_ago = SemesterFactory(
+        code="2020-2021-1", starts_on=datetime.date(2020, 9, 1), ends_on=datetime.date(2021, 1, 10)
+    )
+    SemesterFactory(code="2020-2021-2", starts_on=datetime.date(2021, 2, 20), ends_on=datetime.date(2021, 7, 1))
+    old = offering(school_a, long_ago, "MED101", assessed_on=datetime.date(2021, 1, 5))
+    result = enter(old, student, "58", by=staff_a, today=datetime.date(2021, 1, 6))
+    grid = client_for(staff_a).get(reverse("academics_offering_grid", args=[old.pk])).content.decode()
+    assert "Request a correction" in grid and 'name="value_' not in grid  # stable: no inputs
+    url = reverse("academics_result_correction", args=[result.pk])
+    assert client_for(staff_a).post(url, {"value": "61", "reason": ""}).status_code == 400
+    assert client_for(staff_a).post(url, {"value": "61", "reason": "Addition error on page 2"}).status_code == 302
+    from academics.models import CorrectionRequest
+
+    correction = CorrectionRequest.objects.get()
+    queue = client_for(office_staff).get(reverse("academics_correction_queue")).content.decode()
+    assert student.student_id in queue
+    decide = reverse("academics_correction_decide", args=[correction.pk])
+    assert client_for(office_staff).post(decide, {"decision": "approve"}).status_code == 302
+    result.refresh_from_db()
+    assert result.value == "61"
