@@ -280,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
     # Leaving school (registration.tasks): fees items complete themselves once the ledger is settled; leavers past
     # their move-out day are reminded each morning (both idempotent).
     "clearance-fees-refresh": {"task": "registration.tasks.clearance_refresh_automatic", "schedule": 15 * 60},
+    "status-leaves-ended": {"task": "registration.tasks.leaves_ended_refresh", "schedule": crontab(hour=0, minute=45)},
     "clearance-overdue-reminders": {
         "task": "registration.tasks.clearance_overdue_remind",
         "schedule": crontab(hour=8, minute=15),

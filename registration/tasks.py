@@ -51,3 +51,9 @@ def clearance_refresh_automatic() -> int:
 def clearance_overdue_remind(day: str | None = None) -> int:
     """Daily (Celery beat): remind leavers past their move-out day; each is claimed once a day, so reruns send none."""
     return services.clearance_overdue_remind(today=_today(day))
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def leaves_ended_refresh(day: str | None = None) -> int:
+    """Daily (Celery beat): students whose leave of absence has ended are enrolled again (safe to run twice)."""
+    return services.leaves_ended_refresh(today=_today(day))

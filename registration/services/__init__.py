@@ -40,6 +40,7 @@ from registration.services.online_form import (  # noqa: F401
     StepUpload,
     registration_form_for,
     registration_item_decide,
+    registration_item_kinds,
     registration_missing,
     registration_open_for_changes,
     registration_step_save,
@@ -50,6 +51,8 @@ from registration.services.online_form import (  # noqa: F401
 )
 from registration.services.status import (  # noqa: E402, F401
     leave_tiers,
+    leaves_ended_refresh,
+    scholarship_suspended,
     status_apply,
     status_decide,
     status_proof_add,

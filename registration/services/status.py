@@ -189,6 +189,51 @@ def _apply(change: StatusChange, *, user: User) -> None:
         changes={"status": [before, student.status]},
         reason=change.get_kind_display(),
     )
+    # Handbook: Leaving the University; STATUS Art. 19 - a suspended student goes through the leaving procedure too
+    # (two weeks to move out); withdrawals and dismissals one week. The last step of these routes is the
+    # International College (or an admin), who may open clearances.
+    if (
+        change.kind in (StatusChangeKind.SUSPENSION, StatusChangeKind.WITHDRAWAL, StatusChangeKind.DISMISSAL)
+        and not student.clearances.filter(completed_at__isnull=True).exists()
+    ):
+        from registration.services.clearance import clearance_open
+
+        clearance_open(student=student, reason=change.kind, effective_on=change.first_day, actor=user)
+
+
+def leaves_ended_refresh(*, today: date) -> int:
+    """Students whose approved leave of absence has ended are enrolled again (set-based; safe to run twice)."""
+    ended = StatusChange.objects.filter(
+        kind=StatusChangeKind.LEAVE, state=StatusChangeState.APPROVED, last_day__lt=today
+    ).values("student_id")
+    ongoing = StatusChange.objects.filter(
+        kind=StatusChangeKind.LEAVE, state=StatusChangeState.APPROVED, first_day__lte=today, last_day__gte=today
+    ).values("student_id")
+    students = list(Student.objects.filter(pk__in=ended, status=StudentStatus.ON_LEAVE).exclude(pk__in=ongoing))
+    with transaction.atomic():
+        for student in students:
+            Student.objects.filter(pk=student.pk, status=StudentStatus.ON_LEAVE).update(
+                status=StudentStatus.ENROLLED, updated_at=timezone.now()
+            )
+            audit_record(
+                actor=None,
+                action="status.changed",
+                target=student,
+                changes={"status": [StudentStatus.ON_LEAVE, StudentStatus.ENROLLED]},
+                reason="leave ended",
+            )
+    return len(students)
+
+
+def scholarship_suspended(*, student: Student, today: date) -> bool:
+    """Scholarship payments stop while a suspension runs (STATUS Art. 19)."""
+    return StatusChange.objects.filter(
+        student=student,
+        kind=StatusChangeKind.SUSPENSION,
+        state=StatusChangeState.APPROVED,
+        first_day__lte=today,
+        last_day__gte=today,
+    ).exists()
 
 
 def status_decide(
@@ -248,8 +293,6 @@ def withdrawal_decide(
 ) -> StatusChange:
     """The office records a withdrawal or dismissal decision with its reason and date, issues the notice PDF to the
     student and to itself, and opens the leaving-school clearance (HANDBOOK Leaving: one week to move out)."""
-    from registration.services.clearance import clearance_open
-
     if not can_decide_withdrawal(user):
         raise PermissionDenied
     if kind not in (StatusChangeKind.WITHDRAWAL, StatusChangeKind.DISMISSAL):
@@ -287,6 +330,4 @@ def withdrawal_decide(
             if owner == user:
                 change.notice = document
                 change.save(update_fields=["notice"])
-        if not student.clearances.filter(completed_at__isnull=True).exists():
-            clearance_open(student=student, reason=kind, effective_on=effective_on, actor=user)
     return change

@@ -93,6 +93,7 @@ def status_mine(request):
         "form": form,
         "changes": selectors_leaving.status_changes_of(student=student),
         "timeline": selectors_leaving.status_timeline(student=student),
+        "scholarship_suspended": services.scholarship_suspended(student=student, today=timezone.localdate()),
     }
     return render(request, "registration/status/student.html", context, status=400 if form.errors else 200)
 

@@ -211,3 +211,30 @@ def test_a_tier_with_an_unknown_step_is_refused():
     tier = LeaveTier(position=9, name="Bad", max_days=3, route=["dean_of_everything"])
     with pytest.raises(ValidationError):
         tier.full_clean()
+
+
+def test_an_approved_suspension_opens_the_leaving_procedure_with_two_weeks_to_move_out(student, staff_a, office_staff):
+    change = suspend(student, datetime.date(2027, 8, 31), category="childbearing")
+    change = services.status_decide(change=change, user=staff_a, approve=True)
+    services.status_decide(change=change, user=office_staff, approve=True)
+    clearance = student.clearances.get()
+    assert clearance.reason == "suspension" and clearance.move_out_by == datetime.date(2027, 3, 15)
+
+
+def test_the_scholarship_is_suspended_while_the_suspension_runs(student, staff_a, office_staff):
+    change = suspend(student, datetime.date(2027, 8, 31), category="childbearing")
+    change = services.status_decide(change=change, user=staff_a, approve=True)
+    services.status_decide(change=change, user=office_staff, approve=True)
+    assert services.scholarship_suspended(student=student, today=datetime.date(2027, 3, 1))
+    assert services.scholarship_suspended(student=student, today=datetime.date(2027, 8, 31))
+    assert not services.scholarship_suspended(student=student, today=datetime.date(2027, 9, 1))
+
+
+def test_a_student_is_enrolled_again_the_day_after_the_leave_ends(student, staff_a):
+    change = leave(student, datetime.date(2027, 3, 7))
+    services.status_decide(change=change, user=staff_a, approve=True)
+    assert services.leaves_ended_refresh(today=datetime.date(2027, 3, 7)) == 0
+    assert services.leaves_ended_refresh(today=datetime.date(2027, 3, 8)) == 1
+    assert services.leaves_ended_refresh(today=datetime.date(2027, 3, 8)) == 0
+    student.refresh_from_db()
+    assert student.status == StudentStatus.ENROLLED
