@@ -486,3 +486,10 @@ def resumption_needs_recovery_certificate(suspension_reason: str) -> bool:
 def sick_leave_needs_certificate(category: str) -> bool:
     """A sick leave needs a hospital certificate, Class A Grade 2 or above (Academic Rules 13)."""
     return category == "sick"
+
+
+def phone_number_plausible(phone: str) -> bool:
+    """GUIDE step 1 (notices go to this number): digits with the usual separators, 6 to 15 digits (E.164's most)."""
+    allowed = set("0123456789+-() .")
+    digits = sum(character.isdigit() for character in phone)
+    return bool(phone) and set(phone) <= allowed and 6 <= digits <= 15 and "+" not in phone[1:]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import services as portal_services
-from portal.audit import audit_record
+from portal.audit import audit_record, field_changes
 from portal.models import ReviewState, Semester, Student, User
 from portal.services import ConflictError
 from registration import rules
@@ -162,6 +162,8 @@ def _validated_step(form: RegistrationForm, step: str, data: dict, *, today) -> 
     if step == "contacts":
         values["email"] = need("email", _("Enter the email address the office should write to."))
         values["phone"] = need("phone", _("Enter a phone number the office can reach you on."))
+        if values["phone"] and not rules.phone_number_plausible(values["phone"]):
+            errors["phone"] = _("Enter the phone number with its country code, for example +86 138 0000 0000.")
     elif step == "passport":
         changed = data.get("passport_changed")
         if changed is None:
@@ -333,6 +335,11 @@ def _report_new_passport(form: RegistrationForm, user: User) -> None:
     )
 
 
+def registration_item_kinds(form: RegistrationForm) -> list[str]:
+    """The items the form is reviewed by, given the student's answers (the permit only for students in China)."""
+    return _item_kinds(form)
+
+
 def _item_kinds(form: RegistrationForm) -> list[str]:
     kinds = [ItemKind.CONTACTS, ItemKind.PASSPORT, ItemKind.TUITION, ItemKind.INSURANCE, ItemKind.HOUSING]
     if form.in_china:
@@ -356,7 +363,9 @@ def registration_submit(*, form: RegistrationForm, user: User, now=None) -> Regi
             if not created and item.state == ItemState.REJECTED:
                 item.state, item.reason = ItemState.PENDING, ""
                 item.save(update_fields=["state", "reason"])
-        form.items.exclude(kind__in=_item_kinds(form)).delete()
+        # An item that no longer applies (the permit, once the student is abroad) goes if it was never decided; a
+        # decided one keeps its history and is simply no longer part of the form (registration_item_kinds).
+        form.items.exclude(kind__in=_item_kinds(form)).filter(decisions__isnull=True).delete()
         _report_new_passport(form, user)
         form.status, form.submitted_at = FormStatus.SUBMITTED, now
         FormSubmission.objects.create(
@@ -394,6 +403,8 @@ def registration_item_decide(
         locked.save(update_fields=["state", "reason", "decided_at", "decided_by"])
         ItemDecision.objects.create(item=locked, state=locked.state, reason=locked.reason, decided_by=reviewer)
         _decide_item_evidence(locked, reviewer=reviewer, approve=approve)
+        if approve and locked.kind == ItemKind.CONTACTS:
+            _apply_contacts(locked.form, reviewer=reviewer)
         audit_record(
             actor=reviewer,
             action=f"registration.item_{locked.state}",
@@ -423,9 +434,24 @@ def _decide_item_evidence(item: RegistrationItem, *, reviewer: User, approve: bo
         )
 
 
+def _apply_contacts(form: RegistrationForm, *, reviewer: User) -> None:
+    """GUIDE step 1: the confirmed email and phone become the ones on record, where the notices go."""
+    student, user = form.student, form.student.user
+    before = {"email": user.email, "phone": student.phone}
+    if user.email != form.email:
+        user.email = form.email
+        user.save(update_fields=["email"])
+    if student.phone != form.phone:
+        student.phone = form.phone
+        student.save(update_fields=["phone", "updated_at"])
+    changes = field_changes(before, {"email": form.email, "phone": form.phone})
+    if changes:
+        audit_record(actor=reviewer, action="registration.contacts_applied", target=student, changes=changes)
+
+
 def _settle_form(form: RegistrationForm) -> None:
     """Once no item waits: approved if all are, otherwise returned to the student with the reasons."""
-    states = set(form.items.values_list("state", flat=True))
+    states = set(form.items.filter(kind__in=_item_kinds(form)).values_list("state", flat=True))
     if ItemState.PENDING in states:
         return
     form.status = FormStatus.APPROVED if states == {ItemState.APPROVED} else FormStatus.RETURNED
@@ -437,7 +463,7 @@ def _settle_form(form: RegistrationForm) -> None:
         context={
             "form": form,
             "approved": form.status == FormStatus.APPROVED,
-            "rejected": list(form.items.filter(state=ItemState.REJECTED)),
+            "rejected": list(form.items.filter(state=ItemState.REJECTED, kind__in=_item_kinds(form))),
         },
         url="/",
     )

@@ -237,7 +237,10 @@ def registration_review(request, pk):
     rows = _item_rows(form, request.user)
     changes = selectors.registration_changes_since_last_submission(form=form)
     items = []
+    applicable = set(services.registration_item_kinds(form))
     for item in form.items.all():
+        if item.kind not in applicable:
+            continue
         is_posted = posted is not None and posted.data.get("kind") == item.kind
         decision_form = (
             posted if is_posted else ItemDecisionForm(initial={"kind": item.kind, "expected_state": item.state})

@@ -197,10 +197,12 @@ def test_an_expiry_date_in_the_past_is_refused_with_the_reason(student, semester
 def test_a_step_can_be_saved_as_json_when_it_needs_no_file(student, semester):
     client = api_for(student.user)
     response = client.post(
-        step_url("contacts"), {"email": "a@example.org", "phone": "123", "version": version_of(client)}, format="json"
+        step_url("contacts"),
+        {"email": "a@example.org", "phone": "+86 138 0000 123", "version": version_of(client)},
+        format="json",
     )
     assert response.status_code == 200
-    assert response.json()["form"]["answers"]["phone"] == "123"
+    assert response.json()["form"]["answers"]["phone"] == "+86 138 0000 123"
 
 
 def test_the_passport_answer_can_be_sent_as_a_json_boolean(student, semester):
@@ -233,15 +235,20 @@ def test_a_scholarship_student_signs_the_statement_in_the_agree_step(student, se
 def test_a_stale_version_is_a_409_with_the_reason_and_nothing_is_saved(student, semester):
     client = api_for(student.user)
     stale = version_of(client)
-    assert save_step(client, "contacts", {"email": "a@example.org", "phone": "111"}, version=stale).status_code == 200
-    response = save_step(client, "contacts", {"email": "a@example.org", "phone": "222"}, version=stale)
+    assert (
+        save_step(
+            client, "contacts", {"email": "a@example.org", "phone": "+86 138 0000 111"}, version=stale
+        ).status_code
+        == 200
+    )
+    response = save_step(client, "contacts", {"email": "a@example.org", "phone": "+86 138 0000 222"}, version=stale)
     assert response.status_code == 409
     assert "changed in another window" in response.json()["message"]
-    assert RegistrationForm.objects.get(student=student).phone == "111"
+    assert RegistrationForm.objects.get(student=student).phone == "+86 138 0000 111"
 
 
 def test_a_submitted_form_cannot_be_changed_through_the_api(amina_form, student):
-    response = save_step(api_for(student.user), "contacts", {"email": "a@example.org", "phone": "1"})
+    response = save_step(api_for(student.user), "contacts", {"email": "a@example.org", "phone": "+86 138 0000 1"})
     assert response.status_code == 409
     assert "being reviewed" in response.json()["message"]
 
@@ -255,7 +262,7 @@ def test_outside_the_window_a_step_is_refused_and_the_form_is_read_only(student,
     current = client.get(CURRENT).json()
     assert current["window_state"] == "closed" and current["editable"] is False
     assert "closed" in current["steps"][0]["read_only_reason"]
-    response = save_step(client, "contacts", {"email": "a@example.org", "phone": "1"})
+    response = save_step(client, "contacts", {"email": "a@example.org", "phone": "+86 138 0000 1"})
     assert response.status_code == 409 and "closed" in response.json()["message"]
 
 
@@ -321,7 +328,7 @@ def test_fill_submit_reject_correct_resubmit_approve_and_get_the_letter_through_
     }
     assert seen["editable"] is True
     # Approved parts stay locked; the rejected one is corrected with a new file.
-    locked = save_step(amina, "contacts", {"email": "x@example.org", "phone": "1"})
+    locked = save_step(amina, "contacts", {"email": "x@example.org", "phone": "+86 138 0000 1"})
     assert locked.status_code == 409
     corrected = save_step(
         amina,

@@ -165,3 +165,40 @@ def test_an_unsigned_statement_keeps_the_form_from_being_submitted(student, seme
         services.registration_submit(form=form, user=student.user)
 
     assert "agree" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("phone", "plausible"),
+    [("+86 138 0000 0000", True), ("(0571) 8888-1234", True), ("123", False), ("call me", False), ("86+138", False)],
+)
+def test_a_phone_number_must_be_one_the_office_can_dial(phone, plausible):
+    assert rules.phone_number_plausible(phone) is plausible
+
+
+def test_approving_the_contacts_puts_them_on_record_where_the_notices_go(submitted, student, office_staff):
+    from portal.models import AuditEntry
+
+    contacts = submitted.items.get(kind=ItemKind.CONTACTS)
+    services.registration_item_decide(item=contacts, reviewer=office_staff, approve=True)
+
+    student.refresh_from_db()
+    student.user.refresh_from_db()
+    assert (student.user.email, student.phone) == ("amina@example.org", "+86 138 0000 0000")
+    assert AuditEntry.objects.filter(action="registration.contacts_applied", student=student).exists()
+
+
+def test_a_student_abroad_after_a_rejection_resubmits_without_the_permit(submitted, student, office_staff):
+    _reject_insurance(submitted, office_staff)
+    form = services.registration_step_save(
+        form=services.registration_form_for(student=student, semester=submitted.semester),
+        step="location",
+        data={"location": "abroad"},
+        user=student.user,
+    )
+    form = services.registration_submit(form=form, user=student.user)
+
+    assert ItemKind.PERMIT not in services.registration_item_kinds(form)
+    for item in form.items.filter(state="pending"):
+        services.registration_item_decide(item=item, reviewer=office_staff, approve=True)
+    form.refresh_from_db()
+    assert form.status == "approved"

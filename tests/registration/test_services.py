@@ -72,7 +72,7 @@ def test_a_new_form_starts_from_the_contacts_on_record(form, student):
 
 def test_a_failing_step_saves_nothing_of_it_and_keeps_the_other_steps(form, student):
     form = services.registration_step_save(
-        form=form, step="contacts", data={"email": "amina@example.org", "phone": "123"}, user=student.user
+        form=form, step="contacts", data={"email": "amina@example.org", "phone": "+86 138 0000 123"}, user=student.user
     )
     yesterday = timezone.localdate() - timedelta(days=1)
     with pytest.raises(ValidationError) as error:
@@ -84,7 +84,7 @@ def test_a_failing_step_saves_nothing_of_it_and_keeps_the_other_steps(form, stud
         )
     assert "new_passport_expires_on" in error.value.message_dict
     form.refresh_from_db()
-    assert form.phone == "123" and form.new_passport_number == ""
+    assert form.phone == "+86 138 0000 123" and form.new_passport_number == ""
 
 
 def test_insurance_that_does_not_cover_the_semester_is_refused_with_the_reason(form, student, semester):
@@ -115,27 +115,27 @@ def test_outside_the_window_the_form_cannot_be_changed(form, student, semester):
     semester.save()
     with pytest.raises(ValidationError, match="not open"):
         services.registration_step_save(
-            form=form, step="contacts", data={"email": "a@b.cn", "phone": "1"}, user=student.user
+            form=form, step="contacts", data={"email": "a@b.cn", "phone": "+86 138 0000 1"}, user=student.user
         )
 
 
 def test_a_classmate_cannot_fill_someone_elses_form(form, classmate):
     with pytest.raises(PermissionDenied):
         services.registration_step_save(
-            form=form, step="contacts", data={"email": "x@y.cn", "phone": "1"}, user=classmate.user
+            form=form, step="contacts", data={"email": "x@y.cn", "phone": "+86 138 0000 1"}, user=classmate.user
         )
 
 
 def test_a_stale_window_cannot_overwrite_a_newer_save(form, student):
     version = form.version
     services.registration_step_save(
-        form=form, step="contacts", data={"email": "a@b.cn", "phone": "1"}, user=student.user
+        form=form, step="contacts", data={"email": "a@b.cn", "phone": "+86 138 0000 1"}, user=student.user
     )
     with pytest.raises(ConflictError):
         services.registration_step_save(
             form=form,
             step="contacts",
-            data={"email": "old@b.cn", "phone": "2"},
+            data={"email": "old@b.cn", "phone": "+86 138 0000 2"},
             user=student.user,
             expected_version=version,
         )

@@ -63,10 +63,12 @@ def test_overview_without_any_semester_says_no_registration_is_open(client_for, 
 
 def test_a_step_saves_and_goes_to_the_next_step(amina, student, semester):
     amina.get(OVERVIEW)
-    response = post_step(amina, "contacts", {"email": "amina@example.org", "phone": "+86 138"}, student, semester)
+    response = post_step(
+        amina, "contacts", {"email": "amina@example.org", "phone": "+86 138 0000 0009"}, student, semester
+    )
     assert response.status_code == 302
     assert response["Location"] == step_url("passport")
-    assert registration_of(student, semester).phone == "+86 138"
+    assert registration_of(student, semester).phone == "+86 138 0000 0009"
 
 
 def test_an_expiry_in_the_past_is_refused_with_the_reason_and_the_typed_values_kept(amina, student, semester):
@@ -211,7 +213,7 @@ def test_outside_the_window_the_step_is_read_only_and_a_post_is_refused(amina, s
     assert "is closed" in page.content.decode()
     assert "disabled" in page.content.decode()
 
-    response = post_step(amina, "contacts", {"email": "new@example.org", "phone": "1"}, student, semester)
+    response = post_step(amina, "contacts", {"email": "new@example.org", "phone": "+86 138 0000 1"}, student, semester)
     assert response.status_code == 400
     assert "is closed" in response.content.decode()
     assert registration_of(student, semester).phone != "1"
@@ -220,7 +222,7 @@ def test_outside_the_window_the_step_is_read_only_and_a_post_is_refused(amina, s
 def test_a_submitted_form_cannot_be_changed_from_the_step_pages(amina, student, semester):
     amina.get(OVERVIEW)
     RegistrationForm.objects.filter(student=student, semester=semester).update(status=FormStatus.SUBMITTED)
-    response = post_step(amina, "contacts", {"email": "new@example.org", "phone": "1"}, student, semester)
+    response = post_step(amina, "contacts", {"email": "new@example.org", "phone": "+86 138 0000 1"}, student, semester)
     assert response.status_code == 400
     assert "being reviewed" in response.content.decode()
 
@@ -228,7 +230,9 @@ def test_a_submitted_form_cannot_be_changed_from_the_step_pages(amina, student, 
 def test_a_stale_version_is_sent_back_to_the_overview_with_a_message(amina, student, semester):
     amina.get(OVERVIEW)
     version = registration_of(student, semester).version
-    response = amina.post(step_url("contacts"), {"version": version - 1, "email": "a@example.org", "phone": "1"})
+    response = amina.post(
+        step_url("contacts"), {"version": version - 1, "email": "a@example.org", "phone": "+86 138 0000 1"}
+    )
     assert response.status_code == 302
     assert response["Location"] == OVERVIEW
 
