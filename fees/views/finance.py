@@ -23,7 +23,7 @@ from fees.forms import (
     StatementForm,
     SuspensionCreditForm,
 )
-from fees.models import FeeKind, FeeSchedule, LedgerEntry, RemittanceConfirmation, RemittanceState
+from fees.models import FeeKind, FeeSchedule, LedgerEntry, RefundState, RemittanceConfirmation, RemittanceState
 from fees.permissions import can_manage_fees
 from fees.services.statement import HEADER
 from fees.views.student import account_context
@@ -64,6 +64,8 @@ def finance_home(request):
         "total": sum((arrear.balance for arrear in arrears), rules.ZERO),
         "pending_remittances": selectors.remittance_queue(user=request.user).count(),
         "pending_ereceipts": selectors.ereceipt_queue(user=request.user).count(),
+        "pending_refunds": selectors.refund_queue(user=request.user, state=RefundState.REQUESTED).count(),
+        "approved_refunds": selectors.refund_queue(user=request.user, state=RefundState.APPROVED).count(),
     }
     return render(request, "fees/finance/home.html", context)
 

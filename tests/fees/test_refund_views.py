@@ -256,3 +256,10 @@ def test_the_student_pages_render_in_chinese(client, student, paid):
             response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
             assert response.status_code == 200
             assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_the_finance_home_counts_the_refunds_waiting(client, student, finance_staff, paid):
+    make_request(student, paid[0])
+    client.force_login(finance_staff)
+    page = client.get(reverse("fees_finance_home")).content.decode()
+    assert "1 refund request to decide" in page and "approved refund" not in page
