@@ -70,3 +70,10 @@ urlpatterns += [
     path("staff/status/<int:pk>/", status.status_decide, name="status_decide"),
     path("staff/status/students/<str:student_id>/", status.status_timeline, name="status_timeline"),
 ]
+
+from registration.api import status as status_api  # noqa: E402
+
+urlpatterns += [
+    path("api/status/", status_api.StatusMineApi.as_view(), name="api_status_mine"),
+    path("api/status/<int:pk>/decision/", status_api.StatusDecisionApi.as_view(), name="api_status_decision"),
+]

@@ -252,6 +252,10 @@ MATRIX = {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
         "POST": staff_only(403, staff_a=302, staff_b=404, office=403, admin=302),
     },
+    "academics_offering_enrol": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=403, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=403, admin=400),
+    },
     "academics_offering_upload": {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=403, admin=200),
         "POST": staff_only(403, staff_a=400, staff_b=404, office=403, admin=400),
@@ -359,6 +363,11 @@ MATRIX = {
     "status_decide": {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
         "POST": staff_only(403, staff_a=400, staff_b=404, admin=400),
+    },
+    "api_status_mine": {"GET": api(404, a1=200, a2=200, b=200), "POST": api(404, a1=400, a2=400, b=400)},
+    "api_status_decision": {
+        "GET": api(405),
+        "POST": api(403, a1=404, a2=404, b=404, staff_a=400, staff_b=404, admin=400),
     },
     "status_timeline": {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
@@ -595,7 +604,7 @@ def url_for(name, pattern, objects):
         "api_fees_refund_paid",
     ):
         return reverse(name, kwargs={"pk": objects["refund"].pk})
-    if name in ("status_proof", "status_decide"):
+    if name in ("status_proof", "status_decide", "api_status_decision"):
         return reverse(name, kwargs={"pk": objects["status_change"].pk})
     if name == "clearance_detail":
         return reverse(name, kwargs={"pk": objects["clearance"].pk})
@@ -603,7 +612,7 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["clearance"].items.get(kind="library").pk})
     if name == "clearance_verify":
         return reverse(name, kwargs={"number": objects["clearance"].verification_number})
-    if name in ("academics_offering_grid", "academics_offering_upload"):
+    if name in ("academics_offering_grid", "academics_offering_upload", "academics_offering_enrol"):
         return reverse(name, kwargs={"pk": objects["academics_offering"].pk})
     if name == "academics_result_correction":
         return reverse(name, kwargs={"pk": objects["academics_result"].pk})
