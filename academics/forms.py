@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from academics.models import ResultMark
+from academics.models import Attempt, ResultMark
 from portal.models import School, Semester, Student
 
 # Pasted IDs are separated by new lines, commas, semicolons or spaces (a column copied from a spreadsheet).
@@ -19,6 +19,24 @@ class OfferingFilterForm(forms.Form):
         label=gettext_lazy("Semester"), queryset=Semester.objects.order_by("-starts_on"), required=False
     )
     q = forms.CharField(label=gettext_lazy("Course code or name"), required=False, max_length=100)
+
+
+class EnrolForm(forms.Form):
+    student_ids = forms.CharField(
+        label=gettext_lazy("Student IDs"),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=gettext_lazy("One student ID per line (or separated by commas)."),
+    )
+    attempt = forms.ChoiceField(label=gettext_lazy("Attempt"), choices=Attempt.choices, initial=Attempt.FIRST)
+
+    def clean_student_ids(self) -> list[str]:
+        values = [value for value in ID_SEPARATORS.split(self.cleaned_data.get("student_ids") or "") if value]
+        ids = list(dict.fromkeys(value[:20] for value in values))
+        if not ids:
+            raise forms.ValidationError(_("Paste at least one student ID."))
+        if len(ids) > 500:
+            raise forms.ValidationError(_("At most 500 students at once."))
+        return ids
 
 
 class ResultUploadForm(forms.Form):

@@ -437,6 +437,36 @@ def results_save_rows(
     return outcome
 
 
+def enrolments_add_many(
+    *, offering: Offering, student_ids: list[str], attempt: str, actor: User, today: date | None = None
+) -> BatchOutcome:
+    """Enrol pasted student IDs (those the actor may see); each ID on its own, refusals say why."""
+    if not permissions.can_enter_results(actor, offering):
+        raise ValidationError(_("Only the school that teaches this course enrols its students."))
+    students = {
+        s.student_id: s
+        for s in Student.objects.filter(permissions.record_scope(actor, prefix=""), student_id__in=student_ids)
+    }
+    outcome = BatchOutcome()
+    for line, student_id in enumerate(student_ids, start=1):
+        row = RowOutcome(line=line, student_id=student_id)
+        outcome.rows.append(row)
+        student = students.get(student_id)
+        if student is None:
+            row.status, row.message = "error", _("No student with this ID among the students you can see.")
+            continue
+        if Enrolment.objects.filter(offering=offering, student=student).exists():
+            row.status, row.message = "unchanged", _("Already enrolled.")
+            continue
+        try:
+            enrolment_add(offering=offering, student=student, attempt=attempt, actor=actor, today=today)
+        except ValidationError as exc:
+            row.status, row.message = "error", "; ".join(exc.messages)
+            continue
+        row.status = "saved"
+    return outcome
+
+
 class ResultFileError(Exception):
     """The uploaded file as a whole cannot be read (not rows of it)."""
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("academics/results/transcript/", views.my_transcript, name="academics_my_transcript"),
     path("staff/academics/", views.offering_list, name="academics_offering_list"),
     path("staff/academics/offerings/<int:pk>/", views.offering_grid, name="academics_offering_grid"),
+    path("staff/academics/offerings/<int:pk>/enrol/", views.offering_enrol, name="academics_offering_enrol"),
     path("staff/academics/offerings/<int:pk>/upload/", views.offering_upload, name="academics_offering_upload"),
     path("staff/academics/results/<int:pk>/correction/", views.result_correction, name="academics_result_correction"),
     path("staff/academics/corrections/", views.correction_queue, name="academics_correction_queue"),

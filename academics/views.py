@@ -16,6 +16,7 @@ from academics.forms import (
     BATCH_MAX_STUDENTS,
     CorrectionDecisionForm,
     CorrectionRequestForm,
+    EnrolForm,
     OfferingFilterForm,
     ResultUploadForm,
     TranscriptBatchForm,
@@ -186,6 +187,32 @@ def offering_grid(request, pk):
         or _("a whole number from 0 to 100"),
     }
     return render(request, "academics/staff/grid.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def offering_enrol(request, pk):
+    offering = _offering_for(request, pk)
+    if not permissions.can_enter_results(request.user, offering):
+        raise PermissionDenied
+    form = EnrolForm(*_bound(request))
+    outcome, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            outcome = services.enrolments_add_many(
+                offering=offering,
+                student_ids=form.cleaned_data["student_ids"],
+                attempt=form.cleaned_data["attempt"],
+                actor=request.user,
+            )
+            if not outcome.errors:
+                messages.success(request, _("%(n)d students enrolled.") % {"n": outcome.saved})
+                return redirect("academics_offering_grid", pk=offering.pk)
+            status = 200
+    return render(
+        request, "academics/staff/enrol.html", {"offering": offering, "form": form, "outcome": outcome}, status=status
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

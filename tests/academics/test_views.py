@@ -222,3 +222,21 @@ def test_school_staff_request_a_correction_and_the_office_approves_it(client_for
     assert client_for(office_staff).post(decide, {"decision": "approve"}).status_code == 302
     result.refresh_from_db()
     assert result.value == "61"
+
+
+def test_school_staff_enrol_pasted_ids_and_each_refusal_says_why(client_for, staff_a, student, classmate,
+                                                                 other_school_student, anatomy):  # fmt: skip
+    enrol(anatomy, classmate)
+    ids = f"{student.student_id}\n{classmate.student_id}\n{other_school_student.student_id}"
+    response = client_for(staff_a).post(
+        reverse("academics_offering_enrol", args=[anatomy.pk]), {"student_ids": ids, "attempt": "first"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "1 enrolled, 1 already enrolled, 1 refused." in body
+    assert other_school_student.student_id in body  # not visible to school A's staff: refused, not enrolled
+    from academics.models import Enrolment
+
+    assert set(Enrolment.objects.values_list("student__student_id", flat=True)) == {
+        student.student_id,
+        classmate.student_id,
+    }
