@@ -14,6 +14,8 @@ PREVIEW_WIDTH_PX = 900
 # A4 is 595 x 842 points; anything past a few metres is not a scan of a document.
 MAX_PAGE_SIDE_POINTS = 14_400
 PAGE_GAP_PX = 12
+# At most this tall per page, whatever the page's shape: bounds the memory one picture can take.
+MAX_PAGE_HEIGHT_PX = 2400
 
 
 class PreviewError(ValueError):
@@ -34,7 +36,12 @@ def pdf_preview_png(content: bytes) -> tuple[bytes, int]:
             width, height = page.get_size()
             if not (0 < width <= MAX_PAGE_SIDE_POINTS and 0 < height <= MAX_PAGE_SIDE_POINTS):
                 raise PreviewError(f"page {index + 1} is {width:.0f} x {height:.0f} points")
-            images.append(page.render(scale=PREVIEW_WIDTH_PX / width).to_pil().convert("RGB"))
+            # A page far taller than wide would render enormous at full width: its height is capped as well.
+            scale = min(PREVIEW_WIDTH_PX / width, MAX_PAGE_HEIGHT_PX / height)
+            try:
+                images.append(page.render(scale=scale).to_pil().convert("RGB"))
+            except pdfium.PdfiumError as exc:
+                raise PreviewError(f"page {index + 1} cannot be rendered: {exc}") from exc
             page.close()
     finally:
         document.close()
@@ -42,7 +49,10 @@ def pdf_preview_png(content: bytes) -> tuple[bytes, int]:
         raise PreviewError("the document has no pages")
     sheet = Image.new(
         "RGB",
-        (PREVIEW_WIDTH_PX, sum(image.height for image in images) + PAGE_GAP_PX * (len(images) - 1)),
+        (
+            max(image.width for image in images),
+            sum(image.height for image in images) + PAGE_GAP_PX * (len(images) - 1),
+        ),
         (220, 220, 220),
     )
     top = 0

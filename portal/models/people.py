@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -90,6 +91,13 @@ class Semester(models.Model):
 
     def __str__(self):
         return self.name_en
+
+    def clean(self):
+        # The pattern cannot say that an academic year runs over two consecutive years (2026-2027, not 2026-2028).
+        first, _dash, rest = (self.code or "").partition("-")
+        second = rest.partition("-")[0]
+        if first.isdigit() and second.isdigit() and int(second) != int(first) + 1:
+            raise ValidationError({"code": _("An academic year runs over two consecutive years: 2026-2027.")})
 
     def localized_name(self, language: str | None = None) -> str:
         from django.utils.translation import get_language

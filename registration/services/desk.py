@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from fees.selectors import TuitionStatus, tuition_status_for
 from portal import services as portal_services
 from portal.audit import audit_record
-from portal.models import Evidence, EvidenceKind, Semester, Student, StudentStatus, User
+from portal.models import Evidence, EvidenceKind, ReviewState, Semester, Student, StudentStatus, User
 from portal.services import ConflictError
 from registration import rules
 from registration.models import (
@@ -117,8 +117,13 @@ def desk_view(*, student: Student, semester: Semester, user: User, today: date |
         deferral_limit_days=semester.deferral_limit_days,
     )
     photo = (
+        # Only a photo page the office approved: a rejected upload may not even show the student.
         Evidence.objects.filter(
-            student=student, kind=EvidenceKind.PASSPORT_PAGE, content_type__startswith="image/", purged_at__isnull=True
+            student=student,
+            kind=EvidenceKind.PASSPORT_PAGE,
+            state=ReviewState.APPROVED,
+            content_type__startswith="image/",
+            purged_at__isnull=True,
         )
         .order_by("-uploaded_at")
         .first()
@@ -137,6 +142,9 @@ def desk_view(*, student: Student, semester: Semester, user: User, today: date |
     view.refusal = _refusal_text(decision, tuition)
     if not view.refusal and student.status == StudentStatus.LEFT:
         view.refusal = _("The student has left the university (%(date)s).") % {"date": student.left_on or "—"}
+    elif not view.refusal and student.status == StudentStatus.SUSPENDED:
+        # Handbook: Academic Rules 28-30 — a suspended student comes back through resumption, not the desk.
+        view.refusal = _("The student's studies are suspended; they apply for resumption first.")
     return view
 
 

@@ -56,3 +56,21 @@ def test_an_image_upload_has_no_pdf_picture(student, office_staff, client_for):
         uploaded_by=student.user,
     )
     assert client_for(office_staff).get(reverse("evidence_preview", args=[photo.pk])).status_code == 404
+
+
+def test_a_page_far_taller_than_wide_is_pictured_within_bounds():
+    import io as _io
+
+    from pypdf import PdfWriter
+
+    from portal.previews import MAX_PAGE_HEIGHT_PX
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=10, height=14_000)
+    buffer = _io.BytesIO()
+    writer.write(buffer)
+
+    png, _pages = pdf_preview_png(buffer.getvalue())
+
+    image = Image.open(io.BytesIO(png))
+    assert image.height <= MAX_PAGE_HEIGHT_PX + 1 and image.width <= PREVIEW_WIDTH_PX

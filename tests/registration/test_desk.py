@@ -199,3 +199,29 @@ def test_the_desk_page_query_count_does_not_grow_with_the_day(
     client = client_for(office_staff)
     with django_assert_max_num_queries(30):
         client.get(reverse("registration_desk"), {"student_id": paid_student.student_id})
+
+
+def test_a_suspended_student_is_sent_to_resumption_not_stamped(paid_student, semester, office_staff):
+    paid_student.status = "suspended"
+    paid_student.save(update_fields=["status"])
+
+    with pytest.raises(ValidationError) as error:
+        register(paid_student, semester, office_staff)
+    assert "suspended" in error.value.messages[0]
+
+
+def test_only_an_approved_passport_photo_page_is_shown(paid_student, semester, office_staff):
+    from portal import services as portal_services
+    from tests.factories import png_bytes, upload
+
+    photo = portal_services.evidence_submit(
+        student=paid_student,
+        kind="passport_page",
+        upload=upload("passport.png", png_bytes(), "image/png"),
+        uploaded_by=paid_student.user,
+    )
+    assert services.desk_view(student=paid_student, semester=semester, user=office_staff).photo is None
+
+    portal_services.evidence_approve(evidence=photo, reviewer=office_staff)
+
+    assert services.desk_view(student=paid_student, semester=semester, user=office_staff).photo == photo

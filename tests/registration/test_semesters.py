@@ -134,3 +134,9 @@ def test_the_page_saves_a_good_calendar(office_staff, client_for):
     saved = Semester.objects.get(code="2026-2027-2")
     assert timezone.localtime(saved.preregistration_closes_at).hour == 17
     assert saved.preregistration_closes_at - saved.preregistration_opens_at == timedelta(days=2, hours=9)
+
+
+def test_a_code_whose_years_do_not_follow_is_refused(office_staff):
+    with pytest.raises(ValidationError) as error:
+        semester_save(data={**SPRING, "code": "2026-2028-2"}, user=office_staff)
+    assert "code" in error.value.message_dict
