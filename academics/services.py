@@ -295,6 +295,9 @@ def result_record(
     )
     reason = (reason or "").strip()
     with transaction.atomic():
+        # The enrolment row is locked first, so two first entries of one result wait for each other instead of
+        # the second failing on the one-result-per-enrolment constraint.
+        Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
         result = Result.objects.select_for_update().filter(enrolment=enrolment).first()
         if expected_version is not None and (result.version if result else 0) != expected_version:
             raise ConflictError(
