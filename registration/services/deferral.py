@@ -209,9 +209,7 @@ def _decide_proof(leave: RegistrationLeave, *, reviewer: User) -> None:
     if proof is None or not proof.is_pending:
         return
     if leave.state == LeaveState.APPROVED:
-        portal_services.evidence_approve(
-            evidence=proof, reviewer=reviewer, notify_student=False, within="registration"
-        )
+        portal_services.evidence_approve(evidence=proof, reviewer=reviewer, notify_student=False, within="registration")
     else:
         portal_services.evidence_reject(
             evidence=proof,
@@ -288,8 +286,28 @@ def registration_leave_approve(
         locked.save(update_fields=["state", "approved_until", "decision_reason", "decided_at", "decided_by", "version"])
         _record_leave_change(locked, actor=reviewer, reason=reason)
         _decide_proof(locked, reviewer=reviewer)
+        _keep_listing_for_leave(locked, reviewer=reviewer)
         _notify_leave_decided(locked)
     return locked
+
+
+def _keep_listing_for_leave(leave: RegistrationLeave, *, reviewer: User) -> None:
+    """An approved leave answers an open two-week listing of the same semester: the student is kept."""
+    reason = _("Leave of registration approved until %(date)s.") % {"date": leave.approved_until}
+    for listing in TwoWeekListing.objects.select_for_update().filter(
+        student_id=leave.student_id, semester_id=leave.semester_id, outcome=ListingOutcome.OPEN
+    ):
+        listing.outcome, listing.decision_reason = ListingOutcome.KEPT, reason
+        listing.decided_at, listing.decided_by = timezone.now(), reviewer
+        listing.save(update_fields=["outcome", "decision_reason", "decided_at", "decided_by"])
+        audit_record(
+            actor=reviewer,
+            action="registration.listing_kept",
+            target=listing,
+            student=listing.student,
+            changes={"outcome": [ListingOutcome.OPEN.value, ListingOutcome.KEPT.value]},
+            reason=reason,
+        )
 
 
 def registration_leave_reject(
@@ -417,6 +435,13 @@ def two_week_listing_decide(
                 _("This listing was already decided (%(outcome)s) by %(who)s.")
                 % {"outcome": locked.get_outcome_display().lower(), "who": _decided_by(locked)}
             )
+        if (
+            confirm
+            and SemesterRegistration.objects.filter(
+                student_id=locked.student_id, semester_id=locked.semester_id
+            ).exists()
+        ):
+            raise ConflictError(_("The student has registered since; keep them instead, saying why."))
         locked.outcome = ListingOutcome.CONFIRMED if confirm else ListingOutcome.KEPT
         locked.decision_reason = reason
         locked.decided_at, locked.decided_by = timezone.now(), reviewer

@@ -22,9 +22,11 @@ from registration.models import (
     ItemKind,
     ItemState,
     LeaveState,
+    ListingOutcome,
     RegistrationForm,
     RegistrationLeave,
     SemesterRegistration,
+    TwoWeekListing,
 )
 from registration.permissions import can_register_at_desk
 
@@ -78,6 +80,10 @@ def _approved_leave(student: Student, semester: Semester) -> RegistrationLeave |
     )
 
 
+def _kept_on_the_list(student: Student, semester: Semester) -> bool:
+    return TwoWeekListing.objects.filter(student=student, semester=semester, outcome=ListingOutcome.KEPT).exists()
+
+
 def _refusal_text(decision: rules.DeskDecision, tuition: TuitionStatus) -> str:
     if decision.allowed:
         return ""
@@ -116,6 +122,13 @@ def desk_view(*, student: Student, semester: Semester, user: User, today: date |
         leave_until=leave.approved_until if leave else None,
         deferral_limit_days=semester.deferral_limit_days,
     )
+    # Staff who kept a listed student let the desk register them after the last day (late, without leave).
+    if decision.refusal == rules.DeskRefusal.PAST_LAST_DAY and _kept_on_the_list(student, semester):
+        decision = rules.DeskDecision(
+            allowed=tuition.paid,
+            refusal=None if tuition.paid else rules.DeskRefusal.TUITION_UNPAID,
+            late_without_leave=True,
+        )
     photo = (
         # Only a photo page the office approved: a rejected upload may not even show the student.
         Evidence.objects.filter(

@@ -572,3 +572,27 @@ def test_two_applications_sent_at_the_same_moment_make_one_leave(school_a):
         thread.join(timeout=20)
     assert sorted(outcomes) == ["applied", "conflict"]
     assert RegistrationLeave.objects.filter(student=student).count() == 1
+
+
+def test_approving_a_leave_keeps_a_listed_student(student, semester, office_staff):
+    services.two_week_list_refresh(semester=semester, today=day(15))
+    leave = apply(student, semester, today=day(13), expected_on=day(20))
+
+    services.registration_leave_approve(leave=leave, reviewer=office_staff)
+
+    listing = listed(semester)[student.student_id]
+    assert listing.outcome == "kept" and "approved until" in listing.decision_reason
+
+
+def test_a_registered_student_cannot_be_confirmed_off_the_list(student, semester, office_staff):
+    from portal.services import ConflictError
+
+    services.two_week_list_refresh(semester=semester, today=day(15))
+    register(student, semester, on=day(16), by=office_staff)
+
+    with pytest.raises(ConflictError):
+        services.two_week_listing_decide(
+            listing=listed(semester)[student.student_id], reviewer=office_staff, confirm=True
+        )
+    student.refresh_from_db()
+    assert student.status == "enrolled"

@@ -225,3 +225,22 @@ def test_only_an_approved_passport_photo_page_is_shown(paid_student, semester, o
     portal_services.evidence_approve(evidence=photo, reviewer=office_staff)
 
     assert services.desk_view(student=paid_student, semester=semester, user=office_staff).photo == photo
+
+
+def test_a_student_the_office_kept_on_the_list_can_still_be_registered(paid_student, semester, office_staff):
+    from registration.models import ListingKind, ListingOutcome, TwoWeekListing
+
+    TwoWeekListing.objects.create(
+        student=paid_student,
+        semester=semester,
+        kind=ListingKind.TO_BE_WITHDRAWN,
+        registration_day=semester.registration_day,
+        last_day_to_register=semester.registration_day + timedelta(days=14),
+        listed_on=semester.registration_day + timedelta(days=15),
+        outcome=ListingOutcome.KEPT,
+        decision_reason="Hospitalised; certificate seen.",
+    )
+
+    registration = register(paid_student, semester, office_staff, today=semester.registration_day + timedelta(days=16))
+
+    assert registration.late_without_leave
