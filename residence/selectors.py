@@ -203,3 +203,10 @@ def letter_queue(*, user, state: str = LetterState.REQUESTED) -> QuerySet[Letter
     if state == LetterState.REQUESTED:
         return found.order_by("requested_at", "pk")
     return found.order_by("-decided_at", "-pk")
+
+
+def letters_waiting_count(*, user) -> int:
+    """How many letter requests the user may see wait for the office (the board's link to the queue)."""
+    if not can_view_board(user):
+        return 0
+    return LetterRequest.objects.visible_to(user).filter(state=LetterState.REQUESTED).count()

@@ -166,6 +166,7 @@ def residence_board(request):
         "rows": [{"o": o, "bucket": rules.board_bucket(due=o.due, today=today)} for o in obligations],
         "counts": selectors.board_counts(user=request.user, today=today, filters=values),
         "losses": selectors.board_open_losses(user=request.user)[:20],
+        "letters_waiting": selectors.letters_waiting_count(user=request.user),
         "today": today,
         "overdue": rules.OVERDUE,
     }

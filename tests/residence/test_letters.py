@@ -303,6 +303,7 @@ def test_a_refused_request_is_shown_on_the_form(client_for, student):
 def test_the_office_decides_from_the_queue(client_for, amina_with_permit, office_staff):
     letter = ask(amina_with_permit)
     client = client_for(office_staff)
+    assert client.get(reverse("residence_board")).context["letters_waiting"] == 1
     queue = client.get(reverse("residence_letter_queue"))
     assert queue.status_code == 200 and amina_with_permit.student_id in queue.text
     response = client.post(reverse("residence_letter_decide", args=[letter.pk]), {"decision": "approve"})
