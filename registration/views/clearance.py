@@ -257,8 +257,16 @@ def clearance_item_needs(request, pk):
     return redirect("clearance_detail", item.clearance_id)
 
 
+# A June season opens hundreds of clearances at once; past this many the office splits the list.
+OPEN_MANY_MAX = 1000
+
+
 class ClearanceOpenForm(forms.Form):
-    student_id = forms.CharField(label=gettext_lazy("Student ID"), max_length=20)
+    student_ids = forms.CharField(
+        label=gettext_lazy("Student IDs"),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=gettext_lazy("One student ID per line (or separated by commas): a whole graduating class at once."),
+    )
     reason = forms.ChoiceField(label=gettext_lazy("Reason for leaving"), choices=LeavingReason.choices)
     effective_on = forms.DateField(
         label=gettext_lazy("Leaving or notice date"), widget=forms.DateInput(attrs={"type": "date"})
@@ -277,11 +285,21 @@ class ClearanceOpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_student_id(self):
-        student = Student.objects.visible_to(self.user).filter(student_id=self.cleaned_data["student_id"]).first()
-        if student is None:
-            raise forms.ValidationError(_("No student with this ID among the students you can see."))
-        return student
+    def clean_student_ids(self) -> list[Student]:
+        import re
+
+        ids = list(dict.fromkeys(v[:20] for v in re.split(r"[\s,;]+", self.cleaned_data["student_ids"]) if v))
+        if not ids:
+            raise forms.ValidationError(_("Enter at least one student ID."))
+        if len(ids) > OPEN_MANY_MAX:
+            raise forms.ValidationError(_("At most %(max)d students at once.") % {"max": OPEN_MANY_MAX})
+        found = {s.student_id: s for s in Student.objects.visible_to(self.user).filter(student_id__in=ids)}
+        missing = [value for value in ids if value not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("Not found among the students you can see: %(ids)s") % {"ids": ", ".join(missing[:50])}
+            )
+        return [found[value] for value in ids]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -292,20 +310,32 @@ def clearance_open(request):
     form = ClearanceOpenForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         housing = form.cleaned_data["housing"]
-        try:
-            clearance = services.clearance_open(
-                student=form.cleaned_data["student_id"],
-                reason=form.cleaned_data["reason"],
-                effective_on=form.cleaned_data["effective_on"],
-                actor=request.user,
-                on_campus={"on": True, "off": False}.get(housing),
-                request=request,
+        opened, already = [], []
+        for student in form.cleaned_data["student_ids"]:
+            try:
+                opened.append(
+                    services.clearance_open(
+                        student=student,
+                        reason=form.cleaned_data["reason"],
+                        effective_on=form.cleaned_data["effective_on"],
+                        actor=request.user,
+                        on_campus={"on": True, "off": False}.get(housing),
+                        request=request,
+                    )
+                )
+            except ConflictError:
+                already.append(student.student_id)
+        if already:
+            messages.warning(
+                request,
+                _("Already in a leaving-school procedure, left as they are: %(ids)s")
+                % {"ids": ", ".join(already[:50])},
             )
-        except ConflictError as exc:
-            form.add_error("student_id", str(exc))
-        else:
+        if len(opened) == 1:
             messages.success(request, _("The leaving-school clearance is open."))
-            return redirect("clearance_detail", clearance.pk)
+            return redirect("clearance_detail", opened[0].pk)
+        messages.success(request, _("%(count)d leaving-school clearances are open.") % {"count": len(opened)})
+        return redirect("clearance_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "registration/clearance/open.html", {"form": form}, status=status)
 

@@ -162,7 +162,7 @@ def test_the_library_records_book_fees_and_the_student_is_sent_to_the_library(
 def test_the_office_opens_a_clearance_from_the_page(client_for, classmate, office_staff):
     response = client_for(office_staff).post(
         reverse("clearance_open"),
-        {"student_id": classmate.student_id, "reason": "withdrawal", "effective_on": "2027-03-01", "housing": "off"},
+        {"student_ids": classmate.student_id, "reason": "withdrawal", "effective_on": "2027-03-01", "housing": "off"},
     )
     assert response.status_code == 302
     clearance = classmate.clearances.get()
@@ -171,9 +171,9 @@ def test_the_office_opens_a_clearance_from_the_page(client_for, classmate, offic
 
 def test_opening_for_an_unknown_student_is_a_form_error(client_for, office_staff):
     response = client_for(office_staff).post(
-        reverse("clearance_open"), {"student_id": "nobody", "reason": "withdrawal", "effective_on": "2027-03-01"}
+        reverse("clearance_open"), {"student_ids": "nobody", "reason": "withdrawal", "effective_on": "2027-03-01"}
     )
-    assert response.status_code == 400 and b"No student with this ID" in response.content
+    assert response.status_code == 400 and b"Not found among the students you can see: nobody" in response.content
 
 
 def test_an_admin_prints_completed_forms_in_batch_by_school_and_incomplete_ones_are_left_out(
@@ -201,3 +201,16 @@ def test_the_overdue_list_shows_leavers_past_their_move_out_day(client_for, stud
     graduate(student, by=office_staff, effective_on=timezone.localdate() - datetime.timedelta(days=30))
     page = client_for(office_staff).get(reverse("clearance_overdue")).content.decode()
     assert student.student_id in page
+
+
+def test_the_office_opens_a_whole_graduating_class_at_once_and_skips_those_already_leaving(
+    client_for, student, classmate, other_school_student, office_staff
+):
+    graduate(student, by=office_staff)
+    ids = f"{student.student_id}\n{classmate.student_id}, {other_school_student.student_id}"
+    response = client_for(office_staff).post(
+        reverse("clearance_open"), {"student_ids": ids, "reason": "graduation", "effective_on": "2027-06-30"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("clearance_list")
+    assert classmate.clearances.count() == 1 and other_school_student.clearances.count() == 1
+    assert student.clearances.count() == 1
