@@ -39,6 +39,17 @@ class EnrolForm(forms.Form):
         return ids
 
 
+class SchoolFilterForm(forms.Form):
+    school = forms.ModelChoiceField(
+        label=gettext_lazy("School"), queryset=School.objects.none(), required=False, empty_label=gettext_lazy("All")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Student.objects.visible_to(user).values("school_id")
+        self.fields["school"].queryset = School.objects.filter(pk__in=visible).order_by("code")
+
+
 class ResultUploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Results (CSV, UTF-8)"))
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 
 from academics import rules
-from academics.models import CorrectionRequest, CorrectionState, Enrolment, Offering
+from academics.models import CorrectionRequest, CorrectionState, Enrolment, Offering, Result
 from academics.permissions import record_scope
 from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
 from portal.models import Semester, Student
@@ -206,3 +206,48 @@ def credit_standing(*, student: Student, record: AcademicRecord) -> rules.Credit
     """
     credits = [term.credits_earned for term in record.terms if any(row.result for row in term.rows)]
     return rules.credit_shortfalls(credits, student_program(student))
+
+
+@dataclass
+class CreditWarning:
+    student: Student
+    standing: rules.CreditShortfalls
+    credits_by_term: list[Decimal]
+
+
+def credit_warnings(*, user, school_id: int | None = None) -> list[CreditWarning]:
+    """Supplementary 32.I-III for every student the user may see: who meets the quit rule, who is one short term
+    from it (an academic warning is due). Two queries whatever the number of students; staff decide, not the portal.
+    """
+    students = Student.objects.filter(record_scope(user, prefix="")).select_related("school")
+    if school_id:
+        students = students.filter(school_id=school_id)
+    students = {s.pk: s for s in students}
+    rows = (
+        Result.objects.filter(enrolment__student_id__in=list(students))
+        .values_list(
+            "enrolment__student_id",
+            "enrolment__offering__semester__starts_on",
+            "enrolment__offering__semester_id",
+            "enrolment__offering__course__code",
+            "enrolment__offering__course__credits",
+            "scale",
+            "value",
+            "mark",
+        )
+        .order_by("enrolment__student_id", "enrolment__offering__semester__starts_on")
+    )
+    terms: dict[int, dict[tuple, list[dict]]] = {}
+    for student_id, starts_on, semester_id, code, credits, scale, value, mark in rows.iterator(chunk_size=5000):
+        record = {"course": code, "credits": credits, "scale": scale, "mark": mark or None}
+        record["result"] = int(value) if scale == rules.Scale.HUNDRED and value.isdigit() else value
+        terms.setdefault(student_id, {}).setdefault((starts_on, semester_id), []).append(record)
+    warnings = []
+    for student_pk, by_term in terms.items():
+        student = students[student_pk]
+        credits = [rules.earned_credits(records, pass_mark=PASS_MARK) for _, records in sorted(by_term.items())]
+        standing = rules.credit_shortfalls(credits, student_program(student))
+        if standing.must_quit or standing.next_short_semester_quits:
+            warnings.append(CreditWarning(student=student, standing=standing, credits_by_term=credits))
+    warnings.sort(key=lambda w: (not w.standing.must_quit, w.student.student_id))
+    return warnings

@@ -18,5 +18,6 @@ urlpatterns = [
         views.student_transcript,
         name="academics_student_transcript",
     ),
+    path("staff/academics/warnings/", views.credit_warnings, name="academics_credit_warnings"),
     path("staff/academics/transcripts/", views.transcript_batch, name="academics_transcript_batch"),
 ]

@@ -19,6 +19,7 @@ from academics.forms import (
     EnrolForm,
     OfferingFilterForm,
     ResultUploadForm,
+    SchoolFilterForm,
     TranscriptBatchForm,
 )
 from academics.models import CorrectionRequest, CorrectionState, Result, ResultMark
@@ -367,6 +368,17 @@ def student_transcript(request, student_id):
     except ValidationError as exc:
         raise PermissionDenied(str(exc)) from None
     return redirect("document_detail", pk=document.pk)
+
+
+@require_safe
+@staff_required
+def credit_warnings(request):
+    _check_viewer(request)
+    filters = SchoolFilterForm(request.GET or None, user=request.user)
+    school = filters.cleaned_data.get("school") if filters.is_valid() else None
+    warnings = selectors.credit_warnings(user=request.user, school_id=school.pk if school else None)
+    page = Paginator(warnings, 50).get_page(request.GET.get("page"))
+    return render(request, "academics/staff/warnings.html", {"page": page, "filters": filters})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -240,3 +240,31 @@ def test_school_staff_enrol_pasted_ids_and_each_refusal_says_why(client_for, sta
         student.student_id,
         classmate.student_id,
     }
+
+
+def test_the_warning_list_flags_the_quit_rule_and_the_warning_within_the_school(
+    client_for, student, classmate, staff_a, staff_b, school_a
+):
+    from tests.academics.helpers import course
+
+    small = course(school_a, "CIV101", credits="5")
+    offerings = [
+        offering(
+            school_a,
+            SemesterFactory(code=f"20{10 + n}-20{11 + n}-1", starts_on=datetime.date(2010 + n, 9, 1),
+                            ends_on=datetime.date(2011 + n, 1, 10)),
+            small.code,
+            assessed_on=datetime.date(2011 + n, 1, 5),
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    for who, count in ((student, 3), (classmate, 2)):
+        who.programme = "Civil Engineering"
+        who.save(update_fields=["programme"])
+        for found in offerings[:count]:
+            enter(found, who, "80", by=staff_a, today=found.assessed_on + datetime.timedelta(days=1))
+    # 3 long semesters in a row under 12 credits: the quit rule (regular); 2 in a row: a warning is due.
+    body = client_for(staff_a).get(reverse("academics_credit_warnings")).content.decode()
+    assert "Quit rule met" in body and "Warning due" in body
+    assert body.index(student.student_id) < body.index(classmate.student_id)
+    assert student.student_id not in client_for(staff_b).get(reverse("academics_credit_warnings")).content.decode()

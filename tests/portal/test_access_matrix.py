@@ -277,6 +277,10 @@ MATRIX = {
         "GET": expect(405),
         "POST": staff_only(403, staff_a=302, staff_b=404, office=302, admin=302),
     },
+    "academics_credit_warnings": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
     "academics_transcript_batch": {
         "GET": staff_only(403, office=200, admin=200),
         "POST": staff_only(403, office=400, admin=400),
