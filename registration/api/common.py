@@ -4,7 +4,6 @@ and the output serializers of a form with its items and decisions."""
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -27,6 +26,7 @@ from registration.models import (
 from registration.permissions import can_review_registration
 
 # Which file belongs to which reviewed item, as the review page shows it.
+from registration.reasons import reason_in_language
 from registration.views.staff import ITEM_EVIDENCE
 
 CONFLICT = OpenApiResponse(
@@ -144,10 +144,8 @@ class RegistrationAnswersSerializer(serializers.Serializer):
 
 
 def reason_in_viewers_language(reason: str) -> str:
-    # A common reason is stored in the source language and has a catalogue entry, like the pages'
-    # {% translate item.reason %}; free text has none and comes back as written. gettext("") would return the
-    # catalogue's header, hence the guard.
-    return _(reason) if reason else ""
+    # The same as the pages' {{ reason|in_language }}: a common reason (with any note) translated, free text as is.
+    return reason_in_language(reason)
 
 
 class RegistrationItemDecisionSerializer(serializers.Serializer):

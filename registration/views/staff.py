@@ -30,23 +30,13 @@ from registration.models import (
     TuitionPaymentType,
 )
 from registration.permissions import can_review_registration, can_view_registration_counts
+from registration.reasons import COMMON_REASONS
 
 REMITTANCE_STATES = {
     None: gettext_lazy("None filed"),
     "pending": gettext_lazy("Waiting for the finance office"),
     "confirmed": gettext_lazy("Confirmed by the finance office"),
     "rejected": gettext_lazy("Rejected by the finance office"),
-}
-
-# The reasons reviewers give most often. The source (English) text is stored, so the student's pages and emails
-# can show it in the student's language through the catalogue; free text is stored as written.
-COMMON_REASONS = {
-    "unreadable": gettext_lazy("The file cannot be read. Upload a clear scan or photo of the whole page."),
-    "wrong_document": gettext_lazy("The file is not the document asked for. Upload the right document."),
-    "expired": gettext_lazy("The document has expired. Upload the current one."),
-    "coverage": gettext_lazy("The insurance does not cover the whole semester."),
-    "mismatch": gettext_lazy("What you typed does not match the document. Correct it or upload the right file."),
-    "not_own_name": gettext_lazy("The document is not in your own name."),
 }
 
 

@@ -202,3 +202,18 @@ def test_a_student_abroad_after_a_rejection_resubmits_without_the_permit(submitt
         services.registration_item_decide(item=item, reviewer=office_staff, approve=True)
     form.refresh_from_db()
     assert form.status == "approved"
+
+
+def test_a_common_reason_with_a_note_reaches_the_student_in_their_language():
+    from django.utils import translation
+
+    from registration.reasons import COMMON_REASONS, reason_in_language
+
+    with translation.override("en"):
+        stored = f"{COMMON_REASONS['unreadable']} The stamp is missing."
+    with translation.override("zh-hans"):
+        shown = reason_in_language(stored)
+        common_in_chinese = str(COMMON_REASONS["unreadable"])
+
+    assert shown == f"{common_in_chinese} The stamp is missing."
+    assert reason_in_language("Free text from a reviewer") == "Free text from a reviewer"
