@@ -1,6 +1,7 @@
 """Leaving-school pages and API: the student's checklist, printing refused before completion (page, URL, API),
 the offices' queues and sign-offs, the PDF with every item, the verification page and batch printing."""
 
+import datetime
 import io
 
 import pdfplumber
@@ -214,3 +215,26 @@ def test_the_office_opens_a_whole_graduating_class_at_once_and_skips_those_alrea
     assert response.status_code == 302 and response["Location"] == reverse("clearance_list")
     assert classmate.clearances.count() == 1 and other_school_student.clearances.count() == 1
     assert student.clearances.count() == 1
+
+
+@pytest.mark.parametrize("url_name", ["clearance_queue", "clearance_list", "clearance_overdue"])
+def test_the_office_pages_take_the_same_number_of_queries_for_3_or_30_leavers(
+    client_for, office_staff, school_a, url_name
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import StudentFactory
+
+    client = client_for(office_staff)
+
+    def count_for(students):
+        for student in students:
+            graduate(student, by=office_staff, effective_on=datetime.date(2026, 1, 1))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url_name)).status_code == 200
+        return len(queries)
+
+    few = count_for(StudentFactory.create_batch(3, school=school_a))
+    many = count_for(StudentFactory.create_batch(27, school=school_a))
+    assert many == few
