@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from academics import permissions, rules
 from academics.models import (
@@ -82,6 +83,24 @@ def offering_phase(offering: Offering, *, today: date | None = None, next_starts
     )
 
 
+# Why a makeup or a retake is refused, in words for the school (Assessment 24-27; Academic Rules 20).
+MAKEUP_REFUSALS = {
+    rules.MakeupRefusal.PRACTICAL_COURSE: gettext_lazy("a practical course has no makeup; it is studied again"),
+    rules.MakeupRefusal.DISCIPLINE_VIOLATION: gettext_lazy("there is no makeup after a discipline violation"),
+    rules.MakeupRefusal.ZERO_RESULT: gettext_lazy("there is no makeup after a result of 0"),
+    rules.MakeupRefusal.ABSENT: gettext_lazy("there is no makeup after an absence without reason"),
+    rules.MakeupRefusal.NOTHING_TO_MAKE_UP: gettext_lazy("the course was passed or given up: nothing to make up"),
+    rules.MakeupRefusal.ALREADY_TAKEN: gettext_lazy("the one makeup of this course was already taken"),
+    rules.MakeupRefusal.LATE_APPLICATION: gettext_lazy("the makeup's examination date has passed"),
+    rules.MakeupRefusal.STUDY_PERIOD_OVER: gettext_lazy("it is more than 2 years after the normal length of study"),
+}
+RETAKE_REFUSALS = {
+    rules.RetakeRefusal.NOT_PASSED: gettext_lazy("only a passed course is retaken to improve it"),
+    rules.RetakeRefusal.LIMIT_REACHED: gettext_lazy("a course is retaken to improve it at most twice"),
+    rules.RetakeRefusal.STUDY_PERIOD_OVER: gettext_lazy("it is more than 2 years after the normal length of study"),
+}
+
+
 # --- Enrolments -------------------------------------------------------------------------------------------------
 
 
@@ -128,7 +147,9 @@ def enrolment_add(
             pass_mark=PASS_MARK,
         )
         if not decision.allowed:
-            raise ValidationError(_("This retake is not allowed: %(why)s.") % {"why": decision.refusal.value})
+            raise ValidationError(
+                _("This retake is not allowed: %(why)s.") % {"why": RETAKE_REFUSALS[decision.refusal]}
+            )
     elif attempt == Attempt.MAKEUP:
         first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST]
         if not first:
@@ -146,7 +167,9 @@ def enrolment_add(
             pass_mark=PASS_MARK,
         )
         if not decision.allowed:
-            raise ValidationError(_("This makeup is not allowed: %(why)s.") % {"why": decision.refusal.value})
+            raise ValidationError(
+                _("This makeup is not allowed: %(why)s.") % {"why": MAKEUP_REFUSALS[decision.refusal]}
+            )
     with transaction.atomic():
         enrolment, created = Enrolment.objects.get_or_create(
             offering=offering, student=student, defaults={"attempt": attempt}
