@@ -187,6 +187,15 @@ def registration_status_counts(*, user, semester: Semester | None) -> dict[str, 
     return {row["status"]: row["n"] for row in rows}
 
 
+def registration_expected_students(*, semester: Semester) -> QuerySet[Student]:
+    """Students expected to register for the semester: enrolled (not on leave, suspended or gone) and admitted by
+    its academic year. The counts, the reminders and the two-week list all count these."""
+    from registration import rules
+
+    first_year = int(rules.academic_year_of(semester.code).split("-")[0])
+    return Student.objects.filter(status=StudentStatus.ENROLLED, enrolment_year__lte=first_year)
+
+
 @dataclass
 class SchoolCounts:
     """One school's line of the office's registration counts."""
@@ -218,8 +227,8 @@ def registration_school_counts(*, user, semester: Semester) -> list[SchoolCounts
     schools = {school.pk: SchoolCounts(school=school) for school in School.objects.order_by("code")}
     # Those who may still register: a student who left before the semester is not missing.
     students = (
-        Student.objects.filter(student_scope(user))
-        .exclude(status=StudentStatus.LEFT)
+        registration_expected_students(semester=semester)
+        .filter(student_scope(user))
         .values("school_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -228,7 +237,7 @@ def registration_school_counts(*, user, semester: Semester) -> list[SchoolCounts
         schools[row["school_id"]].students = row["n"]
     forms = (
         RegistrationForm.objects.filter(scope, semester=semester)
-        .exclude(student__status=StudentStatus.LEFT)
+        .filter(student__in=registration_expected_students(semester=semester))
         .values("student__school_id", "status")
         .annotate(n=Count("pk"))
         .order_by()

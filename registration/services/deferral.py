@@ -52,8 +52,10 @@ def semester_academic_year(semester: Semester) -> int:
 
 
 def _expected_students(semester: Semester):
-    """Students expected to register for the semester (see the module docstring)."""
-    return Student.objects.filter(status=StudentStatus.ENROLLED, enrolment_year__lte=semester_academic_year(semester))
+    """Students expected to register for the semester: one definition with the office's counts."""
+    from registration.selectors import registration_expected_students
+
+    return registration_expected_students(semester=semester)
 
 
 def _last_day(semester: Semester, leave_until: date | None = None) -> date:

@@ -99,3 +99,14 @@ def test_the_counts_page_is_a_constant_number_of_queries(
     client = client_for(office_staff)
     with django_assert_max_num_queries(16):
         client.get(reverse("registration_counts"), {"semester": semester.pk})
+
+
+def test_students_on_leave_suspended_or_admitted_later_are_not_expected(world, semester, office_staff, school_a):
+    ben = world["ben"]
+    ben.status = "suspended"
+    ben.save(update_fields=["status"])
+    StudentFactory(school=school_a, student_id="2027990001", enrolment_year=2027)
+
+    line = _by_school(selectors.registration_school_counts(user=office_staff, semester=semester))[school_a.code]
+
+    assert (line.students, line.missing) == (2, 1)
