@@ -8,6 +8,7 @@ when the last step approves.
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -80,11 +81,21 @@ def _route_for(*, student: Student, kind: str, category: str, first_day: date, l
     if kind == StatusChangeKind.SUSPENSION:
         if last_day is None:
             raise ValidationError({"last_day": _("Say until when you ask to suspend your studies.")})
-        refusal = rules.suspension_refusal(first_day=first_day, last_day=last_day, earlier_days=suspended_days(student))
+        # The limits are settings (SUSPENSION_MAX_MONTHS_PER_APPROVAL, SUSPENSION_MAX_MONTHS_TOTAL) with the
+        # handbook's values by default: the STATUS rules for some programmes allow up to 3 years in all.
+        refusal = rules.suspension_refusal(
+            first_day=first_day,
+            last_day=last_day,
+            earlier_days=suspended_days(student),
+            max_months_per_approval=getattr(
+                settings, "SUSPENSION_MAX_MONTHS_PER_APPROVAL", rules.SUSPENSION_MAX_MONTHS_PER_APPROVAL
+            ),
+            max_months_total=getattr(settings, "SUSPENSION_MAX_MONTHS_TOTAL", rules.SUSPENSION_MAX_MONTHS_TOTAL),
+        )
         if refusal == "per_approval":
             raise ValidationError({"last_day": _("A suspension is approved for at most one year at a time.")})
         if refusal == "total":
-            raise ValidationError({"last_day": _("Suspensions may add up to at most two years in all.")})
+            raise ValidationError({"last_day": _("Suspensions together would pass the limit allowed in all.")})
         return list(SCHOOL_AND_COLLEGE)
     if kind in (StatusChangeKind.RESUMPTION, StatusChangeKind.WITHDRAWAL):
         return list(SCHOOL_AND_COLLEGE)

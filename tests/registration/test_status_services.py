@@ -243,3 +243,10 @@ def test_a_student_is_enrolled_again_the_day_after_the_leave_ends(student, staff
     assert services.leaves_ended_refresh(today=datetime.date(2027, 3, 8)) == 0
     student.refresh_from_db()
     assert student.status == StudentStatus.ENROLLED
+
+
+def test_the_suspension_limits_are_settings(student, settings):
+    settings.SUSPENSION_MAX_MONTHS_PER_APPROVAL = 6
+    with pytest.raises(ValidationError):
+        suspend(student, datetime.date(2027, 9, 1))
+    assert suspend(student, datetime.date(2027, 8, 31)).route == ["school", "international_college"]
