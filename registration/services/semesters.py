@@ -56,6 +56,17 @@ def semester_save(*, data: dict, user: User, semester: Semester | None = None) -
     )
     if problems:
         raise ValidationError({field: _PROBLEM_MESSAGES[field]() for field in problems})
+    if semester is not None and semester.registration_day and merged["registration_day"] is None:
+        from registration.models import RegistrationLeave, SemesterRegistration
+
+        # Leaves and stamps are counted from the registration day: it can move, but not disappear under them.
+        if (
+            RegistrationLeave.objects.filter(semester=semester).exists()
+            or SemesterRegistration.objects.filter(semester=semester).exists()
+        ):
+            raise ValidationError(
+                {"registration_day": _("Students have leave or registrations counted from this day; move it instead.")}
+            )
     with transaction.atomic():
         if semester is None:
             semester = Semester(**values)

@@ -189,6 +189,23 @@ def registration_step(request, step):
                 _add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved: %(step)s.") % {"step": STEP_LABELS[step]})
+                if step == "permit" and registration.permit_expires_on:
+                    warning = rules.check_residence_permit(
+                        expires_on=registration.permit_expires_on,
+                        today=timezone.localdate(),
+                        semester_ends_on=semester.ends_on,
+                    )
+                    if warning is not None:
+                        # Handbook: Residence permit — apply for the extension at least 30 days before it expires.
+                        messages.warning(
+                            request,
+                            _(
+                                "Your residence permit expires on %(expires)s, before the semester ends. Apply for "
+                                "the extension by %(by)s; the visa-extension letter is available once your form "
+                                "is approved."
+                            )
+                            % {"expires": warning.expires_on, "by": warning.apply_for_extension_by},
+                        )
                 following = _next_step(step, registration)
                 if following is None:
                     return redirect("registration_overview")

@@ -140,3 +140,13 @@ def test_a_code_whose_years_do_not_follow_is_refused(office_staff):
     with pytest.raises(ValidationError) as error:
         semester_save(data={**SPRING, "code": "2026-2028-2"}, user=office_staff)
     assert "code" in error.value.message_dict
+
+
+def test_the_registration_day_cannot_vanish_under_leaves_counted_from_it(office_staff, student):
+    from registration.models import RegistrationLeave
+
+    semester = SemesterFactory(**SPRING)
+    RegistrationLeave.objects.create(student=student, semester=semester, reason="Flight", expected_on=date(2027, 3, 1))
+    with pytest.raises(ValidationError) as error:
+        semester_save(data={"registration_day": None}, user=office_staff, semester=semester)
+    assert "registration_day" in error.value.message_dict

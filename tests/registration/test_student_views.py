@@ -294,3 +294,32 @@ def test_the_tuition_step_says_whether_the_remittance_is_confirmed(student, seme
     )
     response = client_for(student.user).get(reverse("registration_step", args=["tuition"]))
     assert "waiting for the finance office" in response.content.decode()
+
+
+def test_a_permit_ending_in_the_semester_brings_a_warning_with_the_extension_date(amina, student, semester):
+    from django.contrib.messages import get_messages
+
+    registration_of_student = services.registration_form_for(student=student, semester=semester)
+    services.registration_step_save(
+        form=registration_of_student,
+        step="location",
+        data={
+            "location": "in_china",
+            "insurance_number": "P",
+            "insurance_starts_on": semester.starts_on,
+            "insurance_ends_on": semester.ends_on,
+        },
+        user=student.user,
+        uploads=[services.StepUpload("insurance_proof", "insurance_proof", upload("insurance.pdf"))],
+    )
+    expires = semester.ends_on - timedelta(days=10)
+    response = post_step(
+        amina,
+        "permit",
+        {"permit_number": "E1", "permit_expires_on": expires.isoformat(), "permit_scan": upload("permit.pdf")},
+        student,
+        semester,
+    )
+
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any(str(expires - timedelta(days=30)) in text for text in texts)
