@@ -388,6 +388,8 @@ def registration_item_decide(
     if not can_review_registration(reviewer):
         raise PermissionDenied(_("You may not decide on registration forms."))
     with transaction.atomic():
+        # Without `of=`, FOR UPDATE locks the joined form row too: two reviewers finishing a form's last two items
+        # settle it one after the other, so it is approved or returned exactly once. Keep it that way.
         locked = RegistrationItem.objects.select_for_update().select_related("form__student__user").get(pk=item.pk)
         # Only a waiting item is decided: a decided one stays as it is (its file and any record it proves were
         # decided with it), and a second reviewer learns who decided first.
