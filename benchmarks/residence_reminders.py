@@ -100,7 +100,7 @@ def build(students: int, today: date) -> None:
         cursor.execute(
             f"TRUNCATE {', '.join(tables)}, portal_notification, portal_auditentry, portal_reviewevent CASCADE"
         )
-        cursor.execute(f"DELETE FROM {User._meta.db_table} WHERE role = 'student' OR username = 'bench-office'")  # noqa: S608
+        cursor.execute(f"DELETE FROM {User._meta.db_table} WHERE role = 'student' OR username = 'bench-office'")  # noqa: S608 # nosec B608 - our own table names only
         Semester.objects.all().delete()
         for offset, (name, length) in enumerate([("autumn", 136), ("spring", 130), ("next autumn", 136)]):
             starts = date(today.year - 1, 9, 7) + timedelta(days=offset * 170)
@@ -115,7 +115,7 @@ def build(students: int, today: date) -> None:
         office = User.objects.create(username="bench-office", role="international_office")
         password = make_password(None)
 
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {User._meta.db_table}")  # noqa: S608
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {User._meta.db_table}")  # noqa: S608 # nosec B608 - our own table names only
         first_user = cursor.fetchone()[0]
         user_ids = range(first_user, first_user + students)
         copy_rows(

@@ -176,7 +176,7 @@ def _obligations_sync(computed: list[Computed], now: datetime) -> tuple[dict[int
         # RETURNING gives the ids of exactly the rows inserted (a conflicting row is another run's and is skipped).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {Obligation._meta.db_table} (student_id, kind, due, legal_due, opened_at) "  # noqa: S608
+                f"INSERT INTO {Obligation._meta.db_table} (student_id, kind, due, legal_due, opened_at) "  # noqa: S608 # nosec B608 - our own table names only
                 "SELECT s, k, d, l, %s "
                 "FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::date[]) AS t(s, k, d, l) "
                 "ON CONFLICT DO NOTHING RETURNING id, student_id, kind, due, legal_due",
@@ -268,7 +268,7 @@ def _claim(claims: list[tuple[int, int]], run: uuid.UUID, now: datetime) -> list
         )
         notification_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            f"INSERT INTO {Reminder._meta.db_table} (obligation_id, lead_days, run, sent_at, notification_id) "  # noqa: S608
+            f"INSERT INTO {Reminder._meta.db_table} (obligation_id, lead_days, run, sent_at, notification_id) "  # noqa: S608 # nosec B608 - our own table names only
             "SELECT o, l, %s, %s, n FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) AS t(o, l, n) "
             "ON CONFLICT DO NOTHING RETURNING obligation_id, lead_days, notification_id",
             [run, now, [o for o, _lead in claims], [lead for _o, lead in claims], notification_ids],
@@ -284,7 +284,7 @@ def _notifications_insert(rows: list[tuple[int, int, int, bool]], messages: list
     ids, users, message_index, emails = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Notification._meta.db_table} "  # noqa: S608 - our own table name
+            f"INSERT INTO {Notification._meta.db_table} "  # noqa: S608 # nosec B608 - our own table names only
             "(id, user_id, subject, body, url, created_at, send_email, email_attempts, email_error) "
             "SELECT t.id, t.u, m.subject, m.body, %s, %s, t.e, 0, '' "
             "FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bool[]) AS t(id, u, i, e) "
