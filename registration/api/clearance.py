@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from portal.api import DocumentOutputSerializer, PortalApiView
 from registration import selectors_leaving, services
-from registration.api.common import Conflict, is_student
+from registration.api.common import CONFLICT, Conflict, is_student
 from registration.permissions import can_sign_clearance_item, can_use_clearance_queue
 
 
@@ -73,7 +73,7 @@ class ClearanceMineApi(PortalApiView):
 class LeavingFormApi(PortalApiView):
     """Ask for the Leaving School Form; 409 with the reason until every item is done (LEAVING 3)."""
 
-    @extend_schema(request=None, responses={202: DocumentOutputSerializer})
+    @extend_schema(request=None, responses={202: DocumentOutputSerializer, 409: CONFLICT})
     def post(self, request):
         clearance = _own_clearance(request)
         refusal = services.leaving_form_refusal(clearance)
@@ -98,7 +98,7 @@ class ClearanceItemSignApi(PortalApiView):
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
         version = serializers.IntegerField(required=False)
 
-    @extend_schema(request=InputSerializer, responses=ClearanceItemSerializer)
+    @extend_schema(request=InputSerializer, responses={200: ClearanceItemSerializer, 409: CONFLICT})
     def post(self, request, pk: int):
         if is_student(request.user):
             raise exceptions.NotFound()

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from portal.api import PortalApiView
 from registration import selectors_leaving, services
-from registration.api.common import is_student
+from registration.api.common import CONFLICT, is_student
 from registration.models import StatusCategory
 from registration.permissions import can_decide_status_step, can_view_status_work
 
@@ -68,7 +68,7 @@ class StatusMineApi(PortalApiView):
         student = self._student(request)
         return Response(StatusChangeSerializer(selectors_leaving.status_changes_of(student=student), many=True).data)
 
-    @extend_schema(request=ApplySerializer, responses={201: StatusChangeSerializer})
+    @extend_schema(request=ApplySerializer, responses={201: StatusChangeSerializer, 409: CONFLICT})
     def post(self, request):
         student = self._student(request)
         data = self.ApplySerializer(data=request.data)
@@ -96,7 +96,7 @@ class StatusDecisionApi(PortalApiView):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
         version = serializers.IntegerField()
 
-    @extend_schema(request=DecisionSerializer, responses=StatusChangeSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: StatusChangeSerializer, 409: CONFLICT})
     def post(self, request, pk: int):
         if is_student(request.user):
             raise exceptions.NotFound()

@@ -82,6 +82,8 @@ class World:
     registration: object
     receipt: object = None
     refund: object = None
+    clearance_item: object = None
+    status_change: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -94,6 +96,8 @@ class World:
             self.registration.pk,
             self.receipt.pk,
             self.refund.pk,
+            self.clearance_item.pk,
+            self.status_change.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -156,7 +160,22 @@ def world(
         proposed_clause="2.1.2.1",
         proposed_explanation="Half of the first semester.",
     )
+    # Leaving school and student status: Amina's clearance (its library item) and a week's leave waiting.
+    clearance = registration_services.clearance_open(
+        student=student, reason="graduation", effective_on=today, actor=office_staff
+    )
+    status_change = registration_services.status_apply(
+        student=student,
+        user=student.user,
+        kind="leave",
+        category="personal",
+        first_day=today,
+        last_day=today,
+        reason="Visa office",
+    )
     return World(
+        clearance_item=clearance.items.get(kind="library"),
+        status_change=status_change,
         receipt=receipt,
         refund=refund,
         student=student,
@@ -267,6 +286,9 @@ OWNED_OBJECT = {
     "residence": lambda world: world.student.student_id,
     # /api/academics/students/{student_id}/gpa/: the student's GPA, named by the student's ID.
     "academics": lambda world: world.student.student_id,
+    # /api/leaving/items/{id}/sign/ and /api/status/{id}/decision/: staff endpoints on Amina's records.
+    "leaving": lambda world: world.clearance_item.pk,
+    "status": lambda world: world.status_change.pk,
 }
 
 
