@@ -68,8 +68,10 @@ def test_a_graduate_clears_every_item_and_prints_the_leaving_school_form(
     sign_in_queue(school, student.student_id, "school")
     page.goto(reverse("clearance_mine"))
     page.get_by_role("button", name="Print the Leaving School Form").click()
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the PDF").click()
+    with page.expect_download(timeout=150_000) as download_info:
+        # The PDF is made in-process on the first request: the first WeasyPrint render (fonts, CJK) is slow on a
+        # busy 2-core machine, so the link may take longer than Playwright's default 30 s to appear.
+        page.get_by_role("link", name="Download the PDF").click(timeout=120_000)
     with pdfplumber.open(io.BytesIO(open(download_info.value.path(), "rb").read())) as pdf:
         text = " ".join(" ".join(p.extract_text() or "" for p in pdf.pages).split())
     clearance.refresh_from_db()

@@ -129,8 +129,10 @@ def test_a_student_registers_from_the_form_to_the_desk(
     # The student downloads the visa-extension letter; its text names the student and the semester.
     page.goto(reverse("registration_overview"))
     page.get_by_role("button", name="Get the visa-extension letter").click()
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the PDF").click()
+    with page.expect_download(timeout=150_000) as download_info:
+        # The PDF is made in-process on the first request: the first WeasyPrint render (fonts, CJK) is slow on a
+        # busy 2-core machine, so the link may take longer than Playwright's default 30 s to appear.
+        page.get_by_role("link", name="Download the PDF").click(timeout=120_000)
     with pdfplumber.open(io.BytesIO(open(download_info.value.path(), "rb").read())) as pdf:
         text = " ".join(" ".join(p.extract_text() or "" for p in pdf.pages).split())
     assert student.name_latin in text
