@@ -4,7 +4,7 @@ Handbook: NOTICE (onsite registration); Current Student Registration; Academic R
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,6 +29,9 @@ from registration.models import (
     TwoWeekListing,
 )
 from registration.permissions import can_register_at_desk
+
+# How long after the two weeks the desk still serves a semester, for students on approved leave.
+LEAVE_MARGIN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,19 @@ class DeskView:
 
 
 def desk_semester(*, today: date | None = None) -> Semester | None:
-    """The semester whose registration the desk is taking: the latest registration day on or before today, or the
-    next one to come (so the desk can say it is too early)."""
+    """The semester whose registration the desk is taking: the one whose registration period (registration day
+    to last day, with room for approved leave) is running, else the next to come (so the desk can say it is too
+    early), else the last one."""
     today = today or timezone.localdate()
     semesters = Semester.objects.filter(registration_day__isnull=False)
-    return (
-        semesters.filter(registration_day__lte=today).order_by("-registration_day").first()
-        or semesters.filter(registration_day__gt=today).order_by("registration_day").first()
-    )
+    recent = semesters.filter(registration_day__lte=today).order_by("-registration_day").first()
+    upcoming = semesters.filter(registration_day__gt=today).order_by("registration_day").first()
+    if recent is not None:
+        # Approved leave may run past the two weeks (force majeure): the desk stays on the semester a while longer.
+        period_ends = recent.registration_day + timedelta(days=recent.deferral_limit_days + LEAVE_MARGIN_DAYS)
+        if today <= period_ends or upcoming is None:
+            return recent
+    return upcoming
 
 
 def _approved_leave(student: Student, semester: Semester) -> RegistrationLeave | None:

@@ -244,3 +244,15 @@ def test_a_student_the_office_kept_on_the_list_can_still_be_registered(paid_stud
     registration = register(paid_student, semester, office_staff, today=semester.registration_day + timedelta(days=16))
 
     assert registration.late_without_leave
+
+
+def test_the_desk_serves_the_semester_whose_registration_is_running_or_next(db):
+    from datetime import date
+
+    spring = SemesterFactory(code="2025-2026-2", registration_day=date(2026, 2, 20))
+    autumn = SemesterFactory(code="2026-2027-1", registration_day=date(2026, 9, 5))
+
+    assert services.desk_semester(today=date(2026, 3, 6)) == spring  # day 14 of spring
+    assert services.desk_semester(today=date(2026, 6, 1)) == autumn  # long after spring: the next one
+    assert services.desk_semester(today=date(2026, 9, 20)) == autumn
+    assert services.desk_semester(today=date(2027, 1, 20)) == autumn  # nothing next: the last one
