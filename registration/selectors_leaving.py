@@ -151,8 +151,9 @@ class DecisionFlag:
 
 
 def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
-    """Students the office must decide on: not resuming within 2 weeks after a suspension (Supplementary 32.V), and
-    the registration's two-week list still open (HANDBOOK Current Student Registration)."""
+    """Students the office must decide on: not resuming within 2 weeks after a suspension (Supplementary 32.V), the
+    registration's two-week list still open (HANDBOOK Current Student Registration), and the academics credit rule
+    for being ordered to quit met (Supplementary 32.I-III)."""
     from django.utils.translation import gettext as _
 
     from registration import rules
@@ -190,6 +191,14 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
     )
     for listing in listings:
         flags.append(DecisionFlag(listing.student, str(listing.get_kind_display()), listing.listed_on))
+    # Academics: the credit rule for being ordered to quit (Supplementary 32.I-III) is met; a person decides.
+    from academics.selectors import credit_warnings
+
+    for warning in credit_warnings(user=user):
+        if warning.standing.must_quit:
+            flags.append(
+                DecisionFlag(warning.student, _("Too few credits: the rule for being ordered to quit is met"), today)
+            )
     return sorted(flags, key=lambda flag: (flag.since, flag.student.student_id))
 
 
