@@ -30,6 +30,10 @@ class EvidenceReplaceForm(forms.Form):
 
 
 class ReviewDecisionForm(forms.Form):
+    """Approve, or reject with a reason the student reads; subclasses name what is rejected."""
+
+    missing_reason = _("Say why the document is rejected, so the student can fix it.")
+
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
     )
@@ -43,5 +47,5 @@ class ReviewDecisionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
-            raise ValidationError({"reason": _("Say why the document is rejected, so the student can fix it.")})
+            raise ValidationError({"reason": self.missing_reason})
         return data

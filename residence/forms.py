@@ -7,7 +7,7 @@ residence.services, whose ValidationError lands on the same field names.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import EvidenceFileField
+from portal.forms import EvidenceFileField, ReviewDecisionForm
 from portal.models import School
 from residence.models import LetterPurpose, LetterState, ObligationKind, VisaType
 from residence.rules import Bucket
@@ -101,22 +101,8 @@ class PassportLossForm(forms.Form):
     )
 
 
-class RecordDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
-    )
-    reason = forms.CharField(
-        label=_("Reason (required to reject; the student sees it)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
-            raise forms.ValidationError({"reason": _("Say why the record is rejected, so the student can fix it.")})
-        return data
+class RecordDecisionForm(ReviewDecisionForm):
+    missing_reason = _("Say why the record is rejected, so the student can fix it.")
 
 
 class BoardFilterForm(forms.Form):
