@@ -100,10 +100,12 @@ def test_health_reports_ok_when_a_real_worker_runs_the_canary(transactional_db, 
 
 
 def test_health_is_degraded_when_no_worker_runs_the_canary(db, client, settings, monkeypatch):
+    # Celery's configuration is saved before the settings change: Celery reads Django's settings through, so a copy
+    # taken after would "restore" in-process tasks as off for every later test (a live server's PDFs never made).
+    saved = {key: app.conf[key] for key in OVERRIDES}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = BROKER_URL
     monkeypatch.setattr("portal.views.health.CANARY_WAIT_SECONDS", 0.3)
-    saved = {key: app.conf[key] for key in OVERRIDES}
     app.conf.update(OVERRIDES)
     _drop_connection_pools()
     try:
