@@ -33,6 +33,18 @@ FILE_LABELS = {
 }
 
 
+def _matching_student(rows: QuerySet, search: str | None) -> QuerySet:
+    """Rows whose student's ID or name (Latin or Chinese) contains the search text."""
+    search = (search or "").strip()
+    if not search:
+        return rows
+    return rows.filter(
+        Q(student__student_id__icontains=search)
+        | Q(student__name_latin__icontains=search)
+        | Q(student__name_zh__icontains=search)
+    )
+
+
 def _visible_forms(*, user) -> QuerySet[RegistrationForm]:
     # A draft is the student's own work in progress: staff see a form only once it has been submitted.
     return RegistrationForm.objects.filter(student_scope(user, prefix="student__")).exclude(status=FormStatus.DRAFT)
@@ -64,13 +76,7 @@ def registration_queue(*, user, filters: dict | None = None) -> QuerySet[Registr
         forms = forms.filter(submitted_at__date__gte=filters["submitted_from"])
     if filters.get("submitted_to"):
         forms = forms.filter(submitted_at__date__lte=filters["submitted_to"])
-    search = (filters.get("q") or "").strip()
-    if search:
-        forms = forms.filter(
-            Q(student__student_id__icontains=search)
-            | Q(student__name_latin__icontains=search)
-            | Q(student__name_zh__icontains=search)
-        )
+    forms = _matching_student(forms, filters.get("q"))
     forms = forms.alias(letter_collected_at=Subquery(_letters_collected().values("first_downloaded_at")[:1]))
     if filters.get("letter") == "collected":
         forms = forms.filter(letter_collected_at__isnull=False)
@@ -353,13 +359,7 @@ def registration_leave_queue(*, user, filters: dict | None = None) -> QuerySet:
         leaves = leaves.filter(semester=filters["semester"])
     if filters.get("school"):
         leaves = leaves.filter(student__school=filters["school"])
-    search = (filters.get("q") or "").strip()
-    if search:
-        leaves = leaves.filter(
-            Q(student__student_id__icontains=search)
-            | Q(student__name_latin__icontains=search)
-            | Q(student__name_zh__icontains=search)
-        )
+    leaves = _matching_student(leaves, filters.get("q"))
     return leaves.select_related("student__school", "semester", "proof", "decided_by__student").order_by(
         "created_at", "pk"
     )
@@ -394,13 +394,7 @@ def two_week_list(*, user, filters: dict | None = None) -> QuerySet:
         listings = listings.filter(student__school=filters["school"])
     if filters.get("kind"):
         listings = listings.filter(kind=filters["kind"])
-    search = (filters.get("q") or "").strip()
-    if search:
-        listings = listings.filter(
-            Q(student__student_id__icontains=search)
-            | Q(student__name_latin__icontains=search)
-            | Q(student__name_zh__icontains=search)
-        )
+    listings = _matching_student(listings, filters.get("q"))
     return _listing_annotations(
         listings.select_related("student__school", "semester", "decided_by__student").order_by(
             "listed_on", "student__student_id", "pk"
