@@ -199,4 +199,5 @@ def test_a_real_worker_renders_a_batch_of_transcripts(transactional_db, school_a
     assert (document.done_items, document.total_items) == (3, 3)
     with document.file.open("rb") as handle:
         text = pdf_text(handle.read())
-    assert text.count("李雷") == 3 and "4.07" in text
+    # pdfplumber may set a space between two CJK glyphs, depending on the line's layout: count without spaces.
+    assert "".join(text.split()).count("李雷") == 3 and "4.07" in text
