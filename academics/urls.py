@@ -1,6 +1,6 @@
 from django.urls import path
 
-from academics import views
+from academics.views import results as views
 
 urlpatterns = [
     path("academics/results/", views.my_results, name="academics_my_results"),
