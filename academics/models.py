@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from academics import rules
-from portal.models import AppendOnlyModel, GeneratedDocument, School, Semester, Student
+from portal.models import AppendOnlyModel, Evidence, GeneratedDocument, School, Semester, Student
 
 
 class Scale(models.TextChoices):
@@ -294,3 +294,113 @@ class TranscriptIssue(AppendOnlyModel):
         ordering = ["-issued_at", "-id"]
         verbose_name = _("issued transcript")
         verbose_name_plural = _("issued transcripts")
+
+
+class ExamApplicationKind(models.TextChoices):
+    # Handbook: Assessment 21-23 (a deferred assessment) and Academic Rules 16 (giving up an examination).
+    DEFERRAL = "deferral", _("Deferred assessment")
+    DROP = "drop", _("Give up the examination")
+
+
+class DeferralReasonChoice(models.TextChoices):
+    # Handbook: Assessment 21 (the only three reasons a deferral is granted for).
+    HOSPITALISATION = rules.DeferralReason.HOSPITALISATION, _("Hospitalisation")
+    FAMILY_FORCE_MAJEURE = rules.DeferralReason.FAMILY_FORCE_MAJEURE, _("Force majeure in the immediate family")
+    REPRESENTING_UNIVERSITY = rules.DeferralReason.REPRESENTING_UNIVERSITY, _("Representing the university")
+
+
+class ExamApplicationState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the student")
+
+
+OPEN_EXAM_APPLICATION_STATES = (ExamApplicationState.PENDING, ExamApplicationState.APPROVED)
+
+
+class ExamApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from academics.permissions import record_scope
+
+        return self.filter(record_scope(user, prefix="enrolment__student__"))
+
+
+class ExamApplication(models.Model):
+    """A student's application to defer an assessment or give up an examination, decided by the school."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="exam_applications"
+    )
+    kind = models.CharField(_("application"), max_length=20, choices=ExamApplicationKind.choices)
+    deferral_reason = models.CharField(
+        _("reason for deferral"), max_length=40, choices=DeferralReasonChoice.choices, blank=True
+    )
+    statement = models.TextField(_("explanation"), blank=True)
+    # Decided with the application (Evidence.reviewed_in = "academics"), so it never waits in the documents queue.
+    proof = models.ForeignKey(
+        Evidence, verbose_name=_("proof"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=ExamApplicationState.choices, default=ExamApplicationState.PENDING
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("applied"), default=timezone.now)
+    # Two members of staff deciding at once: the second is told, nothing is decided twice.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ExamApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("examination application")
+        verbose_name_plural = _("examination applications")
+        indexes = [models.Index(fields=["state", "created_at"], name="exam_application_queue_idx")]
+        constraints = [
+            # One examination is either deferred or given up, once: a new application only after a rejection.
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(state__in=["pending", "approved"]),
+                name="one_open_exam_application",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="deferral") | ~Q(deferral_reason=""), name="exam_deferral_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(decision_reason=""), name="exam_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "withdrawn"]) | Q(decided_by__isnull=False),
+                name="exam_decision_has_decider",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.kind} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ExamApplicationState.PENDING
+
+
+class ExamApplicationEvent(AppendOnlyModel):
+    """Every state change of an examination application: who, when, from which state to which, and why."""
+
+    application = models.ForeignKey(ExamApplication, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(max_length=20, choices=ExamApplicationState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=ExamApplicationState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("examination application event")
+        verbose_name_plural = _("examination application events")
+
+    def __str__(self):
+        return f"{self.from_state or '-'} -> {self.to_state} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
