@@ -6,7 +6,14 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from academics.models import Attempt, ResultMark
+from academics.models import (
+    Attempt,
+    DeferralReasonChoice,
+    ExamApplicationKind,
+    ExamApplicationState,
+    ResultMark,
+)
+from portal.forms import EvidenceFileField, ReviewDecisionForm
 from portal.models import School, Semester, Student
 
 # Pasted IDs are separated by new lines, commas, semicolons or spaces (a column copied from a spreadsheet).
@@ -117,3 +124,63 @@ class TranscriptBatchForm(forms.Form):
         if not any(chosen) and not self.errors:
             raise forms.ValidationError(_("Choose a school, a year, a programme, or paste student IDs."))
         return data
+
+
+# --- Applications to defer or give up an examination ---------------------------------------------------------------
+
+
+class ExamApplicationForm(forms.Form):
+    """The student's application; the handbook's conditions (reason, proof, dates) are checked by the service."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("I apply to"), choices=ExamApplicationKind.choices, widget=forms.RadioSelect
+    )
+    deferral_reason = forms.ChoiceField(
+        label=gettext_lazy("Reason for a deferred assessment"),
+        required=False,
+        choices=[("", "—"), *DeferralReasonChoice.choices],
+        help_text=gettext_lazy("Only these three reasons are accepted (Assessment 22)."),
+    )
+    statement = forms.CharField(
+        label=gettext_lazy("Explanation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    proof = EvidenceFileField(
+        label=gettext_lazy("Proof (for a deferral: the hospital's, the family event's or the organiser's certificate)"),
+        required=False,
+        help_text=gettext_lazy("PDF, JPEG or PNG, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ExamApplicationKind.DEFERRAL and not data.get("deferral_reason"):
+            self.add_error("deferral_reason", _("Choose the reason for the deferral."))
+        return data
+
+
+class ExamApplicationDecisionForm(ReviewDecisionForm):
+    missing_reason = gettext_lazy("Say why the application is refused; the student sees it.")
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ExamApplicationFilterForm(forms.Form):
+    """Filters of the school's queue; without any, the applications waiting for a decision."""
+
+    q = forms.CharField(label=gettext_lazy("Student ID or name"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"),
+        required=False,
+        choices=[("", gettext_lazy("Any state")), *ExamApplicationState.choices],
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Application"),
+        required=False,
+        choices=[("", gettext_lazy("Both kinds")), *ExamApplicationKind.choices],
+    )
+    semester = forms.ModelChoiceField(
+        label=gettext_lazy("Semester"), queryset=Semester.objects.order_by("-starts_on"), required=False
+    )

@@ -321,8 +321,12 @@ OPEN_EXAM_APPLICATION_STATES = (ExamApplicationState.PENDING, ExamApplicationSta
 
 class ExamApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from academics.permissions import record_scope
+        """A student's own; staff those of the offerings they see (the school that teaches the course decides)."""
+        from academics.permissions import offering_scope, record_scope
+        from portal.permissions import is_staff_member
 
+        if is_staff_member(user):
+            return self.filter(offering_scope(user, prefix="enrolment__offering__"))
         return self.filter(record_scope(user, prefix="enrolment__student__"))
 
 

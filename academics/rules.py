@@ -948,3 +948,31 @@ def degree_application_deadline(*, graduation_on: date) -> date:
     year, month = months // 12, months % 12 + 1
     # The same day of the month, or that month's last day (April 30 less 2 months is February 28 or 29).
     return date(year, month, min(graduation_on.day, calendar.monthrange(year, month)[1]))
+
+
+# --- Applications to defer or give up an examination ---------------------------------------------------------------
+
+# Handbook: Academic Rules 16 (a course is dropped, and its examination given up, one week before the examination).
+EXAM_DROP_DAYS_BEFORE = 7
+
+
+def last_day_to_approve_drop(*, assessed_on: date, days_before: int = EXAM_DROP_DAYS_BEFORE) -> date:
+    """Academic Rules 16: the last day a drop may be approved (and so applied for): a week before the examination."""
+    if days_before < 0:
+        raise ValueError(f"The days before the examination cannot be negative (got {days_before}).")
+    return assessed_on - timedelta(days=days_before)
+
+
+def check_drop_decision_day(*, on: date, assessed_on: date, days_before: int = EXAM_DROP_DAYS_BEFORE) -> date:
+    """Academic Rules 16: a drop is applied for and approved by a week before the examination; returns that day.
+
+    Later than that, the student sits the examination or is recorded absent (the rule's "fails to drop a course
+    through official formalities"); a deferral for one of Assessment 22's reasons is the other way out.
+    """
+    last_day = last_day_to_approve_drop(assessed_on=assessed_on, days_before=days_before)
+    if on > last_day:
+        raise ValueError(
+            f"A drop must be approved at least {days_before} days before the examination ({assessed_on}): "
+            f"by {last_day}, not on {on}."
+        )
+    return last_day

@@ -10,10 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from academics import rules
-from academics.models import CorrectionRequest, CorrectionState, Enrolment, Offering, Result
+from academics.models import (
+    CorrectionRequest,
+    CorrectionState,
+    Enrolment,
+    ExamApplication,
+    ExamApplicationEvent,
+    ExamApplicationState,
+    Offering,
+    Result,
+)
 from academics.permissions import record_scope
 from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
 from portal.models import Semester, Student
@@ -251,3 +260,57 @@ def credit_warnings(*, user, school_id: int | None = None) -> list[CreditWarning
             warnings.append(CreditWarning(student=student, standing=standing, credits_by_term=credits))
     warnings.sort(key=lambda w: (not w.standing.must_quit, w.student.student_id))
     return warnings
+
+
+# --- Applications to defer or give up an examination ---------------------------------------------------------------
+
+
+def _exam_applications(user) -> QuerySet[ExamApplication]:
+    return ExamApplication.objects.visible_to(user).select_related(
+        "enrolment__student__school",
+        "enrolment__offering__course",
+        "enrolment__offering__semester",
+        "enrolment__offering__school",
+        "proof",
+        "decided_by",
+    )
+
+
+def exam_applications_of(*, student: Student) -> QuerySet[ExamApplication]:
+    """A student's own applications, newest first (one query)."""
+    return (
+        ExamApplication.objects.filter(enrolment__student=student)
+        .select_related("enrolment__offering__course", "enrolment__offering__semester", "proof")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def exam_application_queue(*, user, filters: dict | None = None) -> QuerySet[ExamApplication]:
+    """Applications of the offerings the user sees, waiting ones by default, oldest first, by student ID or name."""
+    filters = filters or {}
+    applications = _exam_applications(user)
+    state = filters.get("state", ExamApplicationState.PENDING)
+    if state:
+        applications = applications.filter(state=state)
+    if filters.get("kind"):
+        applications = applications.filter(kind=filters["kind"])
+    if filters.get("semester"):
+        applications = applications.filter(enrolment__offering__semester=filters["semester"])
+    search = (filters.get("q") or "").strip()
+    if search:
+        applications = applications.filter(
+            Q(enrolment__student__student_id__icontains=search)
+            | Q(enrolment__student__name_latin__icontains=search)
+            | Q(enrolment__student__name_zh__icontains=search)
+        )
+    return applications.order_by("created_at", "pk")
+
+
+def exam_application_get(*, user, pk: int) -> ExamApplication | None:
+    """One application the user may see, with its history (None: 404)."""
+    return (
+        _exam_applications(user)
+        .prefetch_related(Prefetch("events", queryset=ExamApplicationEvent.objects.select_related("actor")))
+        .filter(pk=pk)
+        .first()
+    )

@@ -13,26 +13,34 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academics import permissions, rules
 from academics.models import (
+    OPEN_EXAM_APPLICATION_STATES,
     Attempt,
     CorrectionRequest,
     CorrectionState,
+    DeferralReasonChoice,
     Enrolment,
+    ExamApplication,
+    ExamApplicationEvent,
+    ExamApplicationKind,
+    ExamApplicationState,
     Offering,
     Result,
     ResultChange,
     ResultMark,
     Scale,
 )
+from portal import services as portal_services
 from portal.audit import audit_record
-from portal.models import GeneratedDocument, Semester, Student, User
+from portal.models import EvidenceKind, GeneratedDocument, Semester, Student, User
 from portal.services import ConflictError, generated_document_request
 
 # The office's settings of the rules (RULES.md: the handbook's number is the default, the other a parameter).
@@ -663,3 +671,312 @@ def transcript_batch_request(
         total_items=len(student_ids),
         language=language,
     )
+
+
+# --- Applications to defer or give up an examination ---------------------------------------------------------------
+
+EXAM_APPLICATION_STATEMENT_MAX_LENGTH = 2000
+# The proof is decided with the application, in its own queue (Evidence.reviewed_in), never in the documents queue.
+EXAM_APPLICATION_REVIEWED_IN = "academics"
+
+
+def enrolment_drop_approve(*, enrolment: Enrolment, approved_on: date, actor: User) -> Enrolment:
+    """Academic Rules 16: approve giving up an examination; the grid then accepts the "gave up" mark."""
+    if not permissions.can_enter_results(actor, enrolment.offering):
+        raise ValidationError(_("You may not approve drops for this course."))
+    assessed_on = offering_assessed_on(enrolment.offering)
+    try:
+        rules.check_drop_decision_day(on=approved_on, assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM)
+    except ValueError:
+        raise ValidationError(_drop_too_late(assessed_on)) from None
+    with transaction.atomic():
+        old = str(enrolment.drop_approved_on or "")
+        enrolment.drop_approved_on = approved_on
+        enrolment.save(update_fields=["drop_approved_on"])
+        audit_record(
+            actor=actor,
+            action="academics.drop_approved",
+            target=enrolment,
+            student=enrolment.student,
+            changes={"drop_approved_on": [old, str(approved_on)]},
+        )
+    return enrolment
+
+
+def _drop_too_late(assessed_on: date) -> str:
+    return _(
+        "An examination is given up with a drop approved at least a week before it: the examination is on "
+        "%(exam)s, so the last day was %(last)s."
+    ) % {
+        "exam": assessed_on,
+        "last": rules.last_day_to_approve_drop(assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM),
+    }
+
+
+def _deferral_errors(*, reason: str, proof_provided: bool, applied_on: date, assessed_on: date) -> dict:
+    """Assessment 21-22 through rules.check_deferral_application, with the refusal in the user's language."""
+    try:
+        rules.check_deferral_application(
+            reason=reason, proof_provided=proof_provided, applied_on=applied_on, assessed_on=assessed_on
+        )
+    except ValueError:
+        pass
+    else:
+        return {}
+    if reason not in DeferralReasonChoice.values:
+        return {
+            "deferral_reason": _(
+                "A deferral is granted only for hospitalisation, force majeure in the immediate family, or "
+                "representing the university."
+            )
+        }
+    if not proof_provided:
+        return {"proof": _("Attach the proof: %(proof)s.") % {"proof": DEFERRAL_PROOF_LABELS[reason]}}
+    return {
+        "__all__": _("A deferral is applied for beforehand: by the day of the assessment (%(date)s) at the latest.")
+        % {"date": assessed_on}
+    }
+
+
+# What proves each reason for deferral (Assessment 22), in words for the student.
+DEFERRAL_PROOF_LABELS = {
+    DeferralReasonChoice.HOSPITALISATION: gettext_lazy("a certificate of the hospital"),
+    DeferralReasonChoice.FAMILY_FORCE_MAJEURE: gettext_lazy("proof of what happened in your family"),
+    DeferralReasonChoice.REPRESENTING_UNIVERSITY: gettext_lazy("a certificate from the organiser"),
+}
+
+
+def exam_application_submit(
+    *,
+    enrolment: Enrolment,
+    user: User,
+    kind: str,
+    deferral_reason: str = "",
+    statement: str = "",
+    proof=None,
+    today: date | None = None,
+) -> ExamApplication:
+    """The student applies to defer an assessment (Assessment 21-22: one of three reasons, with proof, filed by the
+    assessment day) or to give up an examination (Academic Rules 16: a week before it). One open application per
+    enrolment; the school decides."""
+    today = today or timezone.localdate()
+    if enrolment.student.user_id != user.pk:
+        raise PermissionDenied(_("Only the student applies for their own examinations."))
+    statement = (statement or "").strip()
+    deferral_reason = (deferral_reason or "").strip()
+    assessed_on = offering_assessed_on(enrolment.offering)
+    errors: dict = {}
+    if kind not in ExamApplicationKind.values:
+        errors["kind"] = _("Choose a deferred assessment or giving up the examination.")
+    elif kind == ExamApplicationKind.DEFERRAL:
+        errors |= _deferral_errors(
+            reason=deferral_reason, proof_provided=proof is not None, applied_on=today, assessed_on=assessed_on
+        )
+    else:
+        deferral_reason = ""
+        try:
+            rules.check_drop_decision_day(on=today, assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM)
+        except ValueError:
+            errors["__all__"] = _drop_too_late(assessed_on)
+    if len(statement) > EXAM_APPLICATION_STATEMENT_MAX_LENGTH:
+        errors["statement"] = _("Keep the explanation under %(n)d characters.") % {
+            "n": EXAM_APPLICATION_STATEMENT_MAX_LENGTH
+        }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # The enrolment's row serialises two applications sent at once (a double click, two tabs).
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if Result.objects.filter(enrolment=locked).exists():
+            raise ConflictError(_("This examination already has a result; ask your school."))
+        if locked.deferral_approved_at or locked.drop_approved_on:
+            raise ConflictError(_("A deferral or a drop of this examination is already approved."))
+        open_application = ExamApplication.objects.filter(
+            enrolment=locked, state__in=OPEN_EXAM_APPLICATION_STATES
+        ).first()
+        if open_application is not None:
+            raise ConflictError(
+                _("You already have an application for this examination (%(state)s).")
+                % {"state": open_application.get_state_display().lower()}
+            )
+        evidence = None
+        if proof is not None:
+            evidence = portal_services.evidence_submit(
+                student=locked.student,
+                kind=EvidenceKind.LEAVE_PROOF,
+                upload=proof,
+                uploaded_by=user,
+                reviewed_in=EXAM_APPLICATION_REVIEWED_IN,
+            )
+        application = ExamApplication.objects.create(
+            enrolment=locked, kind=kind, deferral_reason=deferral_reason, statement=statement, proof=evidence
+        )
+        ExamApplicationEvent.objects.create(
+            application=application, from_state="", to_state=application.state, actor=user, at=application.created_at
+        )
+        audit_record(
+            actor=user,
+            action=f"academics.{kind}_applied",
+            target=application,
+            student=locked.student,
+            changes={"state": ["", application.state]},
+            reason=statement,
+        )
+    return application
+
+
+def _locked_application(application: ExamApplication, expected_version: int | None) -> ExamApplication:
+    """The application locked for a change; a decided, withdrawn or changed one is a conflict, not a second decision."""
+    locked = (
+        ExamApplication.objects.select_for_update(of=("self",))
+        .select_related(
+            "enrolment__student__user", "enrolment__offering__course", "enrolment__offering__semester", "decided_by"
+        )
+        .get(pk=application.pk)
+    )
+    if locked.state == ExamApplicationState.WITHDRAWN:
+        raise ConflictError(_("The student withdrew this application."))
+    if locked.state != ExamApplicationState.PENDING:
+        decider = locked.decided_by.display_name() if locked.decided_by else _("someone else")
+        raise ConflictError(
+            _("This application was already %(state)s by %(who)s.")
+            % {"state": locked.get_state_display().lower(), "who": decider}
+        )
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(_("The application changed since you opened it; look at it again."))
+    return locked
+
+
+def _record_application_change(
+    application: ExamApplication, *, from_state: str, actor: User, reason: str = "", request=None
+) -> None:
+    ExamApplicationEvent.objects.create(
+        application=application, from_state=from_state, to_state=application.state, actor=actor, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action=f"academics.{application.kind}_{application.state}",
+        target=application,
+        student=application.enrolment.student,
+        changes={"state": [from_state, application.state]},
+        reason=reason,
+        request=request,
+    )
+
+
+def exam_application_withdraw(
+    *, application: ExamApplication, user: User, expected_version: int | None = None
+) -> ExamApplication:
+    """The student withdraws an application still waiting for a decision."""
+    if application.enrolment.student.user_id != user.pk:
+        raise PermissionDenied(_("Only the student withdraws their own application."))
+    with transaction.atomic():
+        locked = _locked_application(application, expected_version)
+        locked.state = ExamApplicationState.WITHDRAWN
+        locked.version += 1
+        locked.save(update_fields=["state", "version"])
+        _record_application_change(locked, from_state=ExamApplicationState.PENDING, actor=user)
+    return locked
+
+
+def _check_decider(actor: User, application: ExamApplication) -> None:
+    # Handbook: Assessment 21 ("approval from the college"): the school that teaches the course decides.
+    if not permissions.can_enter_results(actor, application.enrolment.offering):
+        raise PermissionDenied(_("Only the school that teaches this course decides on its examinations."))
+
+
+def _decide_proof(application: ExamApplication, *, reviewer: User) -> None:
+    """The proof takes the application's decision; the student hears once, about the application."""
+    proof = application.proof
+    if proof is None or not proof.is_pending:
+        return
+    if application.state == ExamApplicationState.APPROVED:
+        portal_services.evidence_approve(
+            evidence=proof, reviewer=reviewer, notify_student=False, within=EXAM_APPLICATION_REVIEWED_IN
+        )
+    else:
+        portal_services.evidence_reject(
+            evidence=proof,
+            reviewer=reviewer,
+            reason=application.decision_reason,
+            notify_student=False,
+            within=EXAM_APPLICATION_REVIEWED_IN,
+        )
+
+
+def _notify_application_decided(application: ExamApplication) -> None:
+    portal_services.notify(
+        user=application.enrolment.student.user,
+        template="academics/email/exam_application_decided",
+        context={"application": application, "approved": application.state == ExamApplicationState.APPROVED},
+        url=reverse("academics_exam_application_detail", kwargs={"pk": application.pk}),
+    )
+
+
+def exam_application_approve(
+    *,
+    application: ExamApplication,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: date | None = None,
+    request=None,
+) -> ExamApplication:
+    """The school approves: the enrolment is marked (deferral approved, or drop approved today) so the results grid
+    accepts "deferred" or "gave up"; the proof is approved with it and the student is told."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    _check_decider(actor, application)
+    with transaction.atomic():
+        locked = _locked_application(application, expected_version)
+        enrolment = locked.enrolment
+        if locked.kind == ExamApplicationKind.DEFERRAL:
+            enrolment_deferral_approve(
+                enrolment=enrolment,
+                reason=locked.deferral_reason,
+                proof_provided=locked.proof_id is not None,
+                applied_on=timezone.localdate(locked.created_at),
+                actor=actor,
+            )
+        else:
+            # Handbook: Academic Rules 16 (approved a week before the examination, not only applied for by then).
+            enrolment_drop_approve(enrolment=enrolment, approved_on=today, actor=actor)
+        locked.state = ExamApplicationState.APPROVED
+        locked.decision_reason = reason
+        locked.decided_at, locked.decided_by = timezone.now(), actor
+        locked.version += 1
+        locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
+        _record_application_change(
+            locked, from_state=ExamApplicationState.PENDING, actor=actor, reason=reason, request=request
+        )
+        _decide_proof(locked, reviewer=actor)
+        _notify_application_decided(locked)
+    return locked
+
+
+def exam_application_reject(
+    *,
+    application: ExamApplication,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    request=None,
+) -> ExamApplication:
+    """The school refuses, saying why (the student reads it); the proof is rejected with it."""
+    reason = (reason or "").strip()
+    _check_decider(actor, application)
+    if not reason:
+        raise ValidationError({"reason": _("Say why the application is refused; the student sees it.")})
+    with transaction.atomic():
+        locked = _locked_application(application, expected_version)
+        locked.state = ExamApplicationState.REJECTED
+        locked.decision_reason = reason
+        locked.decided_at, locked.decided_by = timezone.now(), actor
+        locked.version += 1
+        locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
+        _record_application_change(
+            locked, from_state=ExamApplicationState.PENDING, actor=actor, reason=reason, request=request
+        )
+        _decide_proof(locked, reviewer=actor)
+        _notify_application_decided(locked)
+    return locked

@@ -1,10 +1,33 @@
 from django.urls import path
 
+from academics.views import applications
 from academics.views import results as views
 
 urlpatterns = [
     path("academics/results/", views.my_results, name="academics_my_results"),
     path("academics/results/transcript/", views.my_transcript, name="academics_my_transcript"),
+    path("academics/applications/", applications.my_applications, name="academics_my_exam_applications"),
+    path("academics/exams/<int:pk>/apply/", applications.exam_apply, name="academics_exam_apply"),
+    path(
+        "academics/applications/<int:pk>/",
+        applications.exam_application_detail,
+        name="academics_exam_application_detail",
+    ),
+    path(
+        "academics/applications/<int:pk>/withdraw/",
+        applications.exam_application_withdraw,
+        name="academics_exam_application_withdraw",
+    ),
+    path(
+        "staff/academics/applications/",
+        applications.exam_application_queue,
+        name="academics_exam_application_queue",
+    ),
+    path(
+        "staff/academics/applications/<int:pk>/",
+        applications.exam_application_review,
+        name="academics_exam_application_review",
+    ),
     path("staff/academics/", views.offering_list, name="academics_offering_list"),
     path("staff/academics/offerings/<int:pk>/", views.offering_grid, name="academics_offering_grid"),
     path("staff/academics/offerings/<int:pk>/enrol/", views.offering_enrol, name="academics_offering_enrol"),

@@ -70,4 +70,24 @@ urlpatterns = [
         name="api_academics_student_gpa",
     ),
     path("academics/transcripts/", academics_api.TranscriptRequestApi.as_view(), name="api_academics_transcripts"),
+    path(
+        "academics/exam-applications/",
+        academics_api.ExamApplicationListApi.as_view(),
+        name="api_academics_exam_applications",
+    ),
+    path(
+        "academics/exam-applications/<int:pk>/",
+        academics_api.ExamApplicationDetailApi.as_view(),
+        name="api_academics_exam_application_detail",
+    ),
+    path(
+        "academics/exam-applications/<int:pk>/withdraw/",
+        academics_api.ExamApplicationWithdrawApi.as_view(),
+        name="api_academics_exam_application_withdraw",
+    ),
+    path(
+        "academics/exam-applications/<int:pk>/decision/",
+        academics_api.ExamApplicationDecisionApi.as_view(),
+        name="api_academics_exam_application_decision",
+    ),
 ]
