@@ -285,6 +285,34 @@ MATRIX = {
         "GET": staff_only(403, office=200, admin=200),
         "POST": staff_only(403, office=400, admin=400),
     },
+    # Examination applications: a1 asked to give up school A's MATRIX102 (waiting). School A's staff decide; the
+    # office may look but not decide (403); an empty decision is a 400 for those who may decide.
+    "academics_my_exam_applications": {"GET": students_only(), "POST": expect(405)},
+    # a1's exam already has an application waiting: the page says so, and a POST is sent back to it.
+    "academics_exam_apply": {"GET": owner_only(), "POST": owner_only(302)},
+    "academics_exam_application_detail": {"GET": owner_only(), "POST": expect(405)},
+    "academics_exam_application_withdraw": {"GET": expect(405), "POST": owner_only(302)},
+    "academics_exam_application_queue": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "academics_exam_application_review": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=403, admin=400),
+    },
+    "api_academics_exam_applications": {
+        "GET": api(403, a1=200, a2=200, b=200, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": api(404, a1=400, a2=400, b=400),
+    },
+    "api_academics_exam_application_detail": {
+        "GET": api(403, a1=200, a2=404, b=404, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_academics_exam_application_withdraw": {"GET": api(405), "POST": api(404, a1=200)},
+    "api_academics_exam_application_decision": {
+        "GET": api(405),
+        "POST": api(403, a1=404, a2=404, b=404, staff_a=400, staff_b=404, admin=400),
+    },
     "api_academics_results": {"GET": api(200), "POST": api(405)},
     "api_academics_student_gpa": {
         "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
@@ -537,7 +565,13 @@ def world(db, school_a, school_b):
     academics_correction = CorrectionRequest.objects.create(
         result=academics_result, new_value="85", reason="Recount", requested_by=people["staff_a"]
     )
+    from academics.services import exam_application_submit
+    from tests.academics.helpers import enrol
+
+    exam = offering(a1.school, semester, "MATRIX102", assessed_on=today + timedelta(days=30))
+    exam_application = exam_application_submit(enrolment=enrol(exam, a1), user=a1.user, kind="drop")
     objects = {
+        "exam_application": exam_application,
         "academics_offering": academics_offering,
         "academics_result": academics_result,
         "academics_correction": academics_correction,
@@ -622,6 +656,17 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["academics_result"].pk})
     if name == "academics_correction_decide":
         return reverse(name, kwargs={"pk": objects["academics_correction"].pk})
+    if name == "academics_exam_apply":
+        return reverse(name, kwargs={"pk": objects["exam_application"].enrolment_id})
+    if name in (
+        "academics_exam_application_detail",
+        "academics_exam_application_withdraw",
+        "academics_exam_application_review",
+        "api_academics_exam_application_detail",
+        "api_academics_exam_application_withdraw",
+        "api_academics_exam_application_decision",
+    ):
+        return reverse(name, kwargs={"pk": objects["exam_application"].pk})
     if name == "account_reset_password_from_key":
         return reverse(name, kwargs={"uidb36": "zz", "key": "not-a-real-key"})
     if "student_id" in keys:

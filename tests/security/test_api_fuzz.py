@@ -84,6 +84,7 @@ class World:
     refund: object = None
     clearance_item: object = None
     status_change: object = None
+    exam_application: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -98,6 +99,7 @@ class World:
             self.refund.pk,
             self.clearance_item.pk,
             self.status_change.pk,
+            self.exam_application.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -173,7 +175,14 @@ def world(
         last_day=today,
         reason="Visa office",
     )
+    # Academics: Amina asks to give up an examination three weeks ahead (waiting for her school).
+    from academics.services import exam_application_submit
+    from tests.academics.helpers import enrol, offering
+
+    exam = offering(student.school, semester, "FUZZ101", assessed_on=today + timedelta(days=21))
+    exam_application = exam_application_submit(enrolment=enrol(exam, student), user=student.user, kind="drop")
     return World(
+        exam_application=exam_application,
         clearance_item=clearance.items.get(kind="library"),
         status_change=status_change,
         receipt=receipt,
@@ -286,6 +295,8 @@ OWNED_OBJECT = {
     "residence": lambda world: world.student.student_id,
     # /api/academics/students/{student_id}/gpa/: the student's GPA, named by the student's ID.
     "academics": lambda world: world.student.student_id,
+    # /api/academics/exam-applications/{id}/...: Amina's application to give up an examination.
+    "academics/exam-applications": lambda world: world.exam_application.pk,
     # /api/leaving/items/{id}/sign/ and /api/status/{id}/decision/: staff endpoints on Amina's records.
     "leaving": lambda world: world.clearance_item.pk,
     "status": lambda world: world.status_change.pk,
