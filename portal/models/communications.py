@@ -13,7 +13,9 @@ from portal.models.people import User
 class Notification(models.Model):
     """A message in a user's in-portal inbox; important ones are also emailed."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: notification_unread_idx (user, read_at) serves every lookup by user, and one index
+    # fewer matters when a reminder run writes tens of thousands of notifications.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -42,7 +44,9 @@ class DocumentStatus(models.TextChoices):
 
 
 def generated_upload_to(instance, filename):
-    return f"generated/{instance.owner_id}/{uuid.uuid4().hex}.pdf"
+    # A random stored name; only the extension follows the document (a batch may be a ZIP of PDFs).
+    suffix = ".zip" if filename.lower().endswith(".zip") else ".pdf"
+    return f"generated/{instance.owner_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class GeneratedDocumentQuerySet(models.QuerySet):

@@ -20,13 +20,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.models import Notification, Semester, Student, StudentStatus
+from portal.models import Notification, Semester, Student, StudentStatus, User
 from portal.queue import enqueue_after_commit
 from residence import rules
 from residence.models import (
@@ -159,6 +160,27 @@ def obligations_compute(*, today: date, lead_days: tuple[int, ...] = rules.DEFAU
     return found
 
 
+def _array(values) -> str:
+    """A PostgreSQL array literal ('{1,2,3}') for numbers, dates and text.
+
+    psycopg2 sends a Python list as ARRAY[...] with one cast literal per element, which PostgreSQL parses far more
+    slowly: measured 0.17 s against 0.01 s for 24,282 ids and dates, several times per run on the heaviest day.
+    """
+
+    def element(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(element(value) for value in values) + "}"
+
+
 def _obligations_sync(computed: list[Computed], now: datetime) -> tuple[dict[int, tuple], int]:
     """Store new obligations and close those no longer computed (renewed); return the open ones by id as
     (student_id, kind, due, legal_due), and the number closed."""
@@ -182,10 +204,10 @@ def _obligations_sync(computed: list[Computed], now: datetime) -> tuple[dict[int
                 "ON CONFLICT DO NOTHING RETURNING id, student_id, kind, due, legal_due",
                 [
                     now,
-                    [item.student_id for item in new],
-                    [item.deadline.obligation.value for item in new],
-                    [item.deadline.due for item in new],
-                    [item.deadline.legal_due for item in new],
+                    _array(item.student_id for item in new),
+                    _array(item.deadline.obligation.value for item in new),
+                    _array(item.deadline.due for item in new),
+                    _array(item.deadline.legal_due for item in new),
                 ],
             )
             open_now.update({row[0]: row[1:] for row in cursor.fetchall()})
@@ -251,55 +273,59 @@ def _obligation_choices():
     return ObligationKind
 
 
-def _claim(claims: list[tuple[int, int]], run: uuid.UUID, now: datetime) -> list[tuple[int, int, int]]:
-    """Insert the reminder rows (obligation, lead) with ON CONFLICT DO NOTHING; return the rows this run inserted as
-    (obligation_id, lead_days, notification_id).
+def _claim_and_notify(
+    claims: list[tuple[int, int, int, int]], messages: list[tuple[str, int, str, str]], run: uuid.UUID, now: datetime
+) -> list[tuple[int, bool]]:
+    """Claim the reminders and write their in-portal notifications in ONE statement; return (notification id, to
+    be emailed?) for each reminder this run inserted.
 
-    Each row gets its notification's id up front (from the notifications' own sequence), so the notification written
-    next needs no second pass over the reminders; the foreign key is checked at the commit (deferred).
+    claims are (obligation_id, lead_days, student_id, message key); messages are (language, message key, subject,
+    body) for every language of the portal, so the statement picks each student's language itself. A reminder row
+    another run already holds (ON CONFLICT DO NOTHING) gets no notification. The reminder takes its notification's id
+    from the notifications' own sequence as it is inserted; that foreign key is checked at the commit (deferred).
     """
     if not claims:
         return []
-    notification_table = Notification._meta.db_table
+    obligation_ids, leads, student_ids, keys = (_array(column) for column in zip(*claims, strict=True))
+    languages, message_keys, subjects, bodies = (_array(column) for column in zip(*messages, strict=True))
+    reminder_table, notification_table = Reminder._meta.db_table, Notification._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [notification_table, len(claims)],
-        )
-        notification_ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"INSERT INTO {Reminder._meta.db_table} (obligation_id, lead_days, run, sent_at, notification_id) "  # noqa: S608 # nosec B608 - our own table names only
-            "SELECT o, l, %s, %s, n FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) AS t(o, l, n) "
-            "ON CONFLICT DO NOTHING RETURNING obligation_id, lead_days, notification_id",
-            [run, now, [o for o, _lead in claims], [lead for _o, lead in claims], notification_ids],
-        )
-        return cursor.fetchall()
-
-
-def _notifications_insert(rows: list[tuple[int, int, int, bool]], messages: list[tuple[str, str]], now) -> None:
-    """Write the in-portal notifications (id, user, message index, email?) in one statement; each distinct message
-    text is sent once and joined in by its index."""
-    if not rows:
-        return
-    ids, users, message_index, emails = (list(column) for column in zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Notification._meta.db_table} "  # noqa: S608 # nosec B608 - our own table names only
-            "(id, user_id, subject, body, url, created_at, send_email, email_attempts, email_error) "
-            "SELECT t.id, t.u, m.subject, m.body, %s, %s, t.e, 0, '' "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bool[]) AS t(id, u, i, e) "
-            "JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY AS m(subject, body, i) ON m.i = t.i",
+            "WITH wanted AS ("  # noqa: S608 # nosec B608 - our own table names only
+            "  SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[], %s::int[]) AS t(o, l, s, k)"
+            "), claimed AS ("
+            f"  INSERT INTO {reminder_table} (obligation_id, lead_days, run, sent_at, notification_id)"
+            f"  SELECT o, l, %s, %s, nextval(pg_get_serial_sequence('{notification_table}', 'id')) FROM wanted"
+            "  ON CONFLICT DO NOTHING RETURNING obligation_id, lead_days, notification_id"
+            ")"
+            f" INSERT INTO {notification_table}"
+            " (id, user_id, subject, body, url, created_at, send_email, email_attempts, email_error)"
+            " SELECT c.notification_id, student.user_id, m.subject, m.body, %s, %s, account.email <> '', 0, ''"
+            " FROM claimed c JOIN wanted w ON w.o = c.obligation_id AND w.l = c.lead_days"
+            f" JOIN {Student._meta.db_table} student ON student.id = w.s"
+            f" JOIN {User._meta.db_table} account ON account.id = student.user_id"
+            " JOIN unnest(%s::varchar[], %s::int[], %s::text[], %s::text[]) AS m(language, k, subject, body)"
+            "   ON m.k = w.k AND m.language = CASE WHEN account.language = ANY(%s::varchar[])"
+            "   THEN account.language ELSE %s END"
+            " RETURNING id, send_email",
             [
+                obligation_ids,
+                leads,
+                student_ids,
+                keys,
+                run,
+                now,
                 STUDENT_URL,
                 now,
-                ids,
-                users,
-                message_index,
-                emails,
-                [subject for subject, _body in messages],
-                [body for _subject, body in messages],
+                languages,
+                message_keys,
+                subjects,
+                bodies,
+                _array(code for code, _name in settings.LANGUAGES),
+                settings.LANGUAGE_CODE,
             ],
         )
+        return cursor.fetchall()
 
 
 def reminders_send(
@@ -327,34 +353,22 @@ def reminders_send(
         )
         claims = []
         leads: dict[date, int | None] = {}
-        for pk, (_student_id, _kind, due, _legal_due) in obligations.items():
+        # Thousands of reminders share a text: each distinct one is written once per language, joined in by its key.
+        message_index: dict[tuple, int] = {}
+        for pk, (student_id, kind, due, legal_due) in obligations.items():
             if due not in leads:
                 leads[due] = rules.reminder_lead(due=due, today=today, lead_days=lead_days)
             lead = leads[due]
             if lead is not None and (pk, lead) not in sent_before:
-                claims.append((pk, lead))
-        claimed = _claim(claims, run, now)
-
-        students = {obligations[obligation_id][0] for obligation_id, _lead, _n in claimed}
-        users = {
-            student_id: (user_id, language or "en", bool(email))
-            for student_id, user_id, language, email in Student.objects.filter(pk__in=students)
-            .order_by()
-            .values_list("pk", "user_id", "user__language", "user__email")
-        }
-        messages: list[tuple[str, str]] = []
-        message_index: dict[tuple, int] = {}
-        rows = []
-        for obligation_id, lead, notification_id in claimed:
-            student_id, kind, due, legal_due = obligations[obligation_id]
-            user_id, language, has_email = users[student_id]
-            key = (language, kind, lead, due, legal_due)
-            if key not in message_index:
+                key = message_index.setdefault((kind, lead, due, legal_due), len(message_index))
+                claims.append((pk, lead, student_id, key))
+        message_keys = list(message_index)
+        messages: list[tuple[str, int, str, str]] = []
+        for key, (kind, lead, due, legal_due) in enumerate(message_keys):
+            for language, _name in settings.LANGUAGES:
                 with translation.override(language):
-                    messages.append(_message(kind, lead, due, legal_due))
-                message_index[key] = len(messages)  # WITH ORDINALITY counts from 1
-            rows.append((notification_id, user_id, message_index[key], has_email))
-        _notifications_insert(rows, messages, now)
+                    messages.append((language, key, *_message(kind, lead, due, legal_due)))
+        rows = _claim_and_notify(claims, messages, run, now)
         counts["sent"] = len(rows)
         if counts["sent"] or counts["closed"]:
             audit_record(
@@ -363,7 +377,7 @@ def reminders_send(
                 changes={"sent": ["0", str(counts["sent"])], "closed": ["0", str(counts["closed"])]},
                 reason=str(run),
             )
-        emailed = [notification_id for notification_id, _user, _message, has_email in rows if has_email]
+        emailed = [notification_id for notification_id, has_email in rows if has_email]
         if emailed:
             from residence.tasks import reminder_emails_send
 

@@ -99,9 +99,10 @@ def test_renewing_the_permit_closes_the_obligation_and_stops_its_reminders(amina
     assert reminders(amina, ObligationKind.PERMIT_EXTENSION) == [30]
 
 
-def test_a_crash_between_claiming_and_notifying_loses_nothing_and_sends_nothing_twice(amina, on_record):
+def test_a_crash_after_claiming_and_notifying_loses_nothing_and_sends_nothing_twice(amina, on_record):
+    # Claim and notification are one statement; the worker dies after it, before the commit (while auditing).
     permit(on_record, amina, date(2026, 12, 14))
-    with mock.patch("residence.services.reminders._notifications_insert", side_effect=RuntimeError("worker killed")):
+    with mock.patch("residence.services.reminders.audit_record", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             run()
     # The claim rolled back with the notification: nothing was sent, nothing is marked as sent.
