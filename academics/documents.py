@@ -3,7 +3,8 @@
 The builders follow portal.documents' contract: they take a GeneratedDocument and a progress callback and return
 `(filename, content_type, bytes)`; portal.documents.DOCUMENT_BUILDERS reaches them lazily (see builders()).
 A batch is rendered BATCH_CHUNK_SIZE students at a time: two queries per chunk (students, then their enrolments
-with courses and results), one WeasyPrint render, progress reported after each, the chunks joined with pypdf.
+with courses and results), one WeasyPrint layout, progress reported after each; the chunks are joined with pypdf
+into one PDF, or split into one PDF per student and written to a ZIP on disk.
 """
 
 from __future__ import annotations
@@ -11,13 +12,26 @@ from __future__ import annotations
 import io
 import secrets
 
+from django.core.files import File
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from academics import permissions, selectors
 from academics.models import TranscriptIssue
 from academics.rules import round_gpa
-from portal.documents import BATCH_CHUNK_SIZE, PDF, Progress, document_language, render_pdf
+from portal.documents import (
+    BATCH_CHUNK_SIZE,
+    PDF,
+    ZIP,
+    PdfArchive,
+    Progress,
+    document_language,
+    render_document,
+    render_pdf,
+    safe_file_name,
+)
 from portal.models import GeneratedDocument, Student
 
 SINGLE = "academic_transcript"
@@ -100,20 +114,26 @@ def academic_transcript(document: GeneratedDocument, progress: Progress) -> tupl
     return f"{kind}-{student.student_id}.pdf", PDF, content
 
 
-def academic_transcript_batch(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes]:
-    """Official transcripts of many students in one PDF, in the requested order; a student not visible is skipped."""
-    from pypdf import PdfReader, PdfWriter
+class BatchOutput(TextChoices):
+    """How a batch is delivered: the merged PDF prints in one go; the ZIP files each student's transcript apart."""
 
-    if not permissions.can_print_transcript_batches(document.owner):
-        raise ValueError(_("Batches of official transcripts are printed by the International College."))
-    language = document_language(document.language)
-    study_abroad = bool(document.parameters.get("study_abroad"))
+    PDF = "pdf", gettext_lazy("One merged PDF")
+    ZIP = "zip", gettext_lazy("A ZIP with one PDF per student")
+
+
+def transcript_file_name(student: Student) -> str:
+    """A transcript's name inside a ZIP: the student ID and Latin name, safe for any unzip tool."""
+    return safe_file_name(student.student_id, student.name_latin)
+
+
+def _batch_chunks(document: GeneratedDocument, progress: Progress, language: str, study_abroad: bool):
+    """The batch in chunks, in the requested order: each chunk's students with their records and numbers, laid out
+    as one WeasyPrint document. Issue rows are recorded and progress reported once the caller has taken a chunk."""
     requested = list(dict.fromkeys(str(value) for value in document.parameters.get("student_ids", [])))
     total = len(requested)
     progress(0, total)
     today = timezone.localdate()
     visible = _students_for(document)
-    writer = PdfWriter()
     printed = 0
     for start in range(0, total, BATCH_CHUNK_SIZE):
         ids = requested[start : start + BATCH_CHUNK_SIZE]
@@ -143,12 +163,48 @@ def academic_transcript_batch(document: GeneratedDocument, progress: Progress) -
                 ],
                 "issued_on": today,
             }
-            writer.append(PdfReader(io.BytesIO(render_pdf(TEMPLATE, context, language=language))))
+            yield chunk, render_document(TEMPLATE, context, language=language)
             _issue_rows(document, chunk, True, timezone.now())
             printed += len(chunk)
         progress(min(start + BATCH_CHUNK_SIZE, total), total)
     if not printed:
         raise ValueError(_("None of the requested students can be printed."))
+
+
+def _split_by_transcript(rendered, count: int) -> list[list]:
+    """The pages of each transcript of a chunk, in order: a transcript starts on the page holding its anchor."""
+    starts = []
+    for index in range(count):
+        anchor = f"transcript-{index + 1}"
+        starts.append(next(n for n, page in enumerate(rendered.pages) if anchor in page.anchors))
+    ends = [*starts[1:], len(rendered.pages)]
+    return [rendered.pages[first:last] for first, last in zip(starts, ends, strict=True)]
+
+
+def academic_transcript_batch(document: GeneratedDocument, progress: Progress) -> tuple[str, str, bytes | File]:
+    """Official transcripts of many students in the requested order, as one merged PDF or a ZIP of one PDF each;
+    a student not visible is skipped.
+
+    The ZIP is written to a temporary file as each chunk is rendered: one layout per chunk, split into one PDF per
+    student, so it costs about what the merged PDF does and its memory does not grow with the batch.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    if not permissions.can_print_transcript_batches(document.owner):
+        raise ValueError(_("Batches of official transcripts are printed by the International College."))
+    language = document_language(document.language)
+    study_abroad = bool(document.parameters.get("study_abroad"))
+    if document.parameters.get("output") == BatchOutput.ZIP:
+        with PdfArchive() as archive:
+            for chunk, rendered in _batch_chunks(document, progress, language, study_abroad):
+                for (student, _record, _number), pages in zip(
+                    chunk, _split_by_transcript(rendered, len(chunk)), strict=True
+                ):
+                    archive.add(transcript_file_name(student), rendered.copy(pages).write_pdf())
+            return f"transcripts-{document.pk}.zip", ZIP, archive.file()
+    writer = PdfWriter()
+    for _chunk, rendered in _batch_chunks(document, progress, language, study_abroad):
+        writer.append(PdfReader(io.BytesIO(rendered.write_pdf())))
     output = io.BytesIO()
     writer.write(output)
     return f"transcripts-{document.pk}.pdf", PDF, output.getvalue()

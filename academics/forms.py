@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from academics.documents import BatchOutput
 from academics.models import (
     Attempt,
     DeferralReasonChoice,
@@ -101,6 +102,14 @@ class TranscriptBatchForm(forms.Form):
         help_text=gettext_lazy("One student ID per line (or separated by commas). Leave empty to use the filters."),
     )
     study_abroad = forms.BooleanField(label=gettext_lazy("Also print the study-abroad GPA"), required=False)
+    output = forms.ChoiceField(
+        label=gettext_lazy("Deliver as"),
+        choices=BatchOutput.choices,
+        initial=BatchOutput.PDF,
+        widget=forms.RadioSelect,
+        # Left out (an older bookmark or script), the batch is the merged PDF it always was.
+        required=False,
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +126,9 @@ class TranscriptBatchForm(forms.Form):
                 _("At most %(max)d student IDs can be printed at once.") % {"max": BATCH_MAX_STUDENTS}
             )
         return ids
+
+    def clean_output(self) -> str:
+        return self.cleaned_data.get("output") or BatchOutput.PDF
 
     def clean(self):
         data = super().clean()

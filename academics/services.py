@@ -656,18 +656,30 @@ def transcript_request(
 
 
 def transcript_batch_request(
-    *, user: User, student_ids: list[str], title: str, study_abroad: bool = False, language: str | None = None
+    *,
+    user: User,
+    student_ids: list[str],
+    title: str,
+    study_abroad: bool = False,
+    output: str = "pdf",
+    language: str | None = None,
 ) -> GeneratedDocument:
-    """Official transcripts of many students as one merged PDF, rendered by a worker with progress."""
+    """Official transcripts of many students as one merged PDF or a ZIP of one PDF each ("pdf" or "zip"), rendered
+    by a worker with progress."""
+    # Imported here: academics.documents reads records through selectors, which import this module.
+    from academics.documents import BatchOutput
+
     if not permissions.can_print_transcript_batches(user):
         raise ValidationError(_("Batches of official transcripts are printed by the International College."))
     if not student_ids:
         raise ValidationError(_("No students to print."))
+    if output not in BatchOutput.values:
+        raise ValidationError(_("Choose one merged PDF or a ZIP with one PDF per student."))
     return generated_document_request(
         owner=user,
         kind="academic_transcript_batch",
         title=title[:200],
-        parameters={"student_ids": list(student_ids), "study_abroad": bool(study_abroad)},
+        parameters={"student_ids": list(student_ids), "study_abroad": bool(study_abroad), "output": output},
         total_items=len(student_ids),
         language=language,
     )

@@ -1,7 +1,8 @@
 """Official PDFs of the shared kernel: rendered from our own templates with WeasyPrint.
 
 Every builder in DOCUMENT_BUILDERS takes a GeneratedDocument and a progress callback and returns
-`(filename, content_type, bytes)`; the render task (services.generated_document_render) calls them.
+`(filename, content_type, content)`; the render task (services.generated_document_render) calls them. The content is
+bytes, or a django File for an archive written to disk (PdfArchive), which the task stores in chunks and then closes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 import functools
 import io
 import mimetypes
+import re
+import tempfile
 import threading
+import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -18,6 +23,7 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.files import File
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,6 +33,9 @@ from portal import permissions
 from portal.models import GeneratedDocument, Semester, Student, StudentStatus
 
 PDF = "application/pdf"
+ZIP = "application/zip"
+# What a generated document may be served as, by the extension of its file name; anything else is served as a PDF.
+CONTENT_TYPES = {".pdf": PDF, ".zip": ZIP}
 
 # A batch is rendered this many certificates at a time, so progress moves and a worker's memory stays flat.
 BATCH_CHUNK_SIZE = 25
@@ -135,8 +144,9 @@ def document_language(language: str | None) -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
-def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
-    """Render one of our templates (autoescaped, never user-written HTML) to PDF in the given language."""
+def render_document(template_name: str, context: dict, *, language: str):
+    """Lay out one of our templates (autoescaped, never user-written HTML) in the given language: a WeasyPrint
+    Document, whose pages can be written as one PDF or split into several."""
     from weasyprint import HTML
 
     language = document_language(language)
@@ -145,9 +155,83 @@ def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
             template_name,
             {**letterhead_context(), **context, "language": language, "is_zh": language.startswith("zh")},
         )
-    return HTML(string=html, base_url=static_base_url(), url_fetcher=static_files_fetcher_class()()).write_pdf(
+    return HTML(string=html, base_url=static_base_url(), url_fetcher=static_files_fetcher_class()()).render(
         font_config=font_configuration()
     )
+
+
+def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
+    """Render one of our templates to PDF in the given language."""
+    return render_document(template_name, context, language=language).write_pdf()
+
+
+def content_type_for(filename: str) -> str:
+    """The content type a generated file is served with, from its name's extension (PDF unless it is a ZIP)."""
+    return CONTENT_TYPES.get(Path(filename or "").suffix.lower(), PDF)
+
+
+# --- Archives of PDFs -----------------------------------------------------------------------------------------
+
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def safe_file_name(*parts: str, suffix: str = ".pdf", max_length: int = 100) -> str:
+    """A file name made of `parts` that every unzip tool and file system takes as one plain file.
+
+    Accents are folded to ASCII ("José" -> "Jose") and every run of anything but letters, digits and underscores
+    becomes one dash: slashes, backslashes, dots, drive letters and control characters cannot name another folder,
+    and Chinese characters are left out because older unzip tools (Windows Explorer among them) garble them.
+    """
+    text = "-".join(str(part) for part in parts if part)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    stem = _UNSAFE_NAME_CHARACTERS.sub("-", ascii_text).strip("-_")[: max_length - len(suffix)].rstrip("-_")
+    return f"{stem or 'document'}{suffix}"
+
+
+class PdfArchive:
+    """A ZIP of PDFs written to a temporary file as they come, so a batch of thousands is never in memory at once.
+
+    Use it as a context manager; `add` each PDF, then `file()` hands the finished archive to the render task,
+    which stores and closes it. Leaving the block by an exception removes the temporary file.
+    """
+
+    def __init__(self, issued_at=None):
+        moment = timezone.localtime(issued_at)
+        # ZIP dates cannot be before 1980; our documents never are.
+        self.date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+        self.names: set[str] = set()
+        self.count = 0
+        self._handle = tempfile.NamedTemporaryFile(prefix="portal-archive-", suffix=".zip")  # noqa: SIM115
+        self._zip = zipfile.ZipFile(self._handle, "w", compression=zipfile.ZIP_DEFLATED)
+
+    def __enter__(self) -> PdfArchive:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            self._zip.close()
+            self._handle.close()
+
+    def add(self, name: str, content: bytes) -> str:
+        """Add one PDF under `name` (already safe); a repeated name gets a number. Returns the name used."""
+        stem, suffix = name.rsplit(".", 1) if "." in name else (name, "")
+        unique, number = name, 1
+        while unique in self.names:
+            number += 1
+            unique = f"{stem}-{number}.{suffix}" if suffix else f"{stem}-{number}"
+        info = zipfile.ZipInfo(unique, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16  # a plain readable file when unzipped on Unix
+        self._zip.writestr(info, content)
+        self.names.add(unique)
+        self.count += 1
+        return unique
+
+    def file(self) -> File:
+        """The finished archive, read from its start; the caller closes it (which deletes the temporary file)."""
+        self._zip.close()
+        self._handle.seek(0)
+        return File(self._handle)
 
 
 # --- Certificates of enrolment --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
@@ -423,7 +424,12 @@ def generated_document_render(*, document_id: int) -> bool:
         raise
     document.refresh_from_db(fields=["total_items"])
     old_name = document.file.name if document.file else ""
-    document.file.save(filename, ContentFile(content), save=False)
+    # An archive comes as a file on disk (portal.documents.PdfArchive): stored in chunks, then closed and removed.
+    upload = content if isinstance(content, File) else ContentFile(content)
+    try:
+        document.file.save(filename, upload, save=False)
+    finally:
+        upload.close()
     document.filename = filename
     document.status = DocumentStatus.DONE
     document.done_items = document.total_items

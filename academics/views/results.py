@@ -414,6 +414,7 @@ def transcript_batch(request):
                     student_ids=found,
                     title=_("Official transcripts: %(count)d students") % {"count": len(found)},
                     study_abroad=data["study_abroad"],
+                    output=data["output"],
                     language=_language(),
                 )
                 if missing:

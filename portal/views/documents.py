@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import permissions, selectors, services
 from portal.decorators import staff_required, student_required
+from portal.documents import content_type_for
 from portal.models import DocumentStatus, GeneratedDocument, School, Student
 
 # One batch is one background task; past this many students a request is split by school instead.
@@ -106,7 +107,7 @@ def document_download(request, pk):
         handle,
         as_attachment=True,
         filename=document.filename or f"document-{document.pk}.pdf",
-        content_type="application/pdf",
+        content_type=content_type_for(document.filename),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"

@@ -1,11 +1,12 @@
 """Transcript PDFs: the text holds the names (Latin and Chinese), every term's courses, the right GPA and the
 verification number; a student's own copy is unofficial; batches keep to the owner's scope and cost a fixed number
-of queries per chunk; and a batch is rendered by a real Celery worker from Redis."""
+of queries per chunk; and a batch (merged PDF or ZIP) is rendered by a real Celery worker from Redis."""
 
 import datetime
 import io
 import os
 import time
+import zipfile
 
 import pdfplumber
 import pytest
@@ -182,12 +183,13 @@ def celery_on_redis(monkeypatch):
 
 
 @pytest.mark.worker
+@pytest.mark.parametrize("output", ["pdf", "zip"])
 def test_a_real_worker_renders_a_batch_of_transcripts(transactional_db, school_a, staff_a, office_staff,
-                                                      celery_on_redis):  # fmt: skip
+                                                      celery_on_redis, output):  # fmt: skip
     students = [StudentFactory(school=school_a, name_zh="李雷") for _ in range(3)]
     results_for(students[0], staff_a, school_a)
     document = services.transcript_batch_request(
-        user=office_staff, student_ids=[s.student_id for s in students], title="Transcripts"
+        user=office_staff, student_ids=[s.student_id for s in students], title="Transcripts", output=output
     )
     deadline = time.monotonic() + 90
     while True:
@@ -198,6 +200,11 @@ def test_a_real_worker_renders_a_batch_of_transcripts(transactional_db, school_a
     assert document.status == DocumentStatus.DONE, document.error
     assert (document.done_items, document.total_items) == (3, 3)
     with document.file.open("rb") as handle:
-        text = pdf_text(handle.read())
+        if output == "zip":
+            with zipfile.ZipFile(handle) as archive:
+                assert len(archive.namelist()) == 3 and document.filename.endswith(".zip")
+                text = "\n".join(pdf_text(archive.read(name)) for name in archive.namelist())
+        else:
+            text = pdf_text(handle.read())
     # pdfplumber may set a space between two CJK glyphs, depending on the line's layout: count without spaces.
     assert "".join(text.split()).count("李雷") == 3 and "4.07" in text

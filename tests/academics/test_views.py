@@ -182,7 +182,7 @@ def test_the_office_prints_a_batch_by_programme_and_year(client_for, office_staf
     assert response.status_code == 302 and response["Location"] == reverse("document_detail", args=[document.pk])
     assert document.kind == "academic_transcript_batch"
     assert document.parameters == {"student_ids": [student.student_id, other_school_student.student_id],
-                                   "study_abroad": True}  # fmt: skip
+                                   "study_abroad": True, "output": "pdf"}  # fmt: skip
 
 
 def test_pasted_ids_not_found_are_named_and_left_out(client_for, office_staff, student):
