@@ -128,7 +128,8 @@ def transcript_file_name(student: Student) -> str:
 
 def _batch_chunks(document: GeneratedDocument, progress: Progress, language: str, study_abroad: bool):
     """The batch in chunks, in the requested order: each chunk's students with their records and numbers, laid out
-    as one WeasyPrint document. Issue rows are recorded and progress reported once the caller has taken a chunk."""
+    as one WeasyPrint document. A chunk's issue rows are recorded when the caller, having written it, asks for the
+    next one, so a chunk that fails to be written leaves no verification number behind."""
     requested = list(dict.fromkeys(str(value) for value in document.parameters.get("student_ids", [])))
     total = len(requested)
     progress(0, total)
@@ -173,10 +174,11 @@ def _batch_chunks(document: GeneratedDocument, progress: Progress, language: str
 
 def _split_by_transcript(rendered, count: int) -> list[list]:
     """The pages of each transcript of a chunk, in order: a transcript starts on the page holding its anchor."""
-    starts = []
-    for index in range(count):
-        anchor = f"transcript-{index + 1}"
-        starts.append(next(n for n, page in enumerate(rendered.pages) if anchor in page.anchors))
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(rendered.pages):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    starts = [first_page[f"transcript-{index + 1}"] for index in range(count)]
     ends = [*starts[1:], len(rendered.pages)]
     return [rendered.pages[first:last] for first, last in zip(starts, ends, strict=True)]
 
@@ -185,8 +187,9 @@ def academic_transcript_batch(document: GeneratedDocument, progress: Progress) -
     """Official transcripts of many students in the requested order, as one merged PDF or a ZIP of one PDF each;
     a student not visible is skipped.
 
-    The ZIP is written to a temporary file as each chunk is rendered: one layout per chunk, split into one PDF per
-    student, so it costs about what the merged PDF does and its memory does not grow with the batch.
+    The ZIP is written to a temporary file as each chunk is rendered, so its memory does not grow with the batch:
+    one layout per chunk (as for the merged PDF), split into one PDF per student. Each of those PDFs embeds its own
+    font subsets, which is most of what the ZIP costs beyond the merged PDF (benchmarks/academics_transcripts.py).
     """
     from pypdf import PdfReader, PdfWriter
 

@@ -3,15 +3,18 @@
 import re
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academics.documents import BatchOutput
 from academics.models import (
     Attempt,
+    Course,
     DeferralReasonChoice,
     ExamApplicationKind,
     ExamApplicationState,
+    Offering,
     ResultMark,
 )
 from portal.forms import EvidenceFileField, ReviewDecisionForm
@@ -196,3 +199,60 @@ class ExamApplicationFilterForm(forms.Form):
     semester = forms.ModelChoiceField(
         label=gettext_lazy("Semester"), queryset=Semester.objects.order_by("-starts_on"), required=False
     )
+
+
+# --- The catalogue ------------------------------------------------------------------------------------------------
+
+
+class CourseForm(forms.ModelForm):
+    """A course of the school; a school's own staff do not choose the school (it is theirs)."""
+
+    class Meta:
+        model = Course
+        fields = [
+            "school",
+            "code",
+            "name_en",
+            "name_zh",
+            "credits",
+            "hours",
+            "scale",
+            "course_type",
+            "exam_extra_minutes",
+            "paper_dictionary_allowed",
+        ]
+
+    def __init__(self, *args, user, all_schools: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if all_schools:
+            self.fields["school"].queryset = School.objects.order_by("code")
+        else:
+            del self.fields["school"]
+        # The database refuses negative credits too (course_credits_not_negative); say it on the field first.
+        self.fields["credits"].validators.append(MinValueValidator(0))
+        self.fields["credits"].widget.attrs["min"] = "0"
+
+    def clean_code(self) -> str:
+        return (self.cleaned_data.get("code") or "").strip().upper()
+
+
+class OfferingForm(forms.ModelForm):
+    """A course taught in one semester: its assessment date starts the result phases (Assessment 31)."""
+
+    class Meta:
+        model = Offering
+        fields = ["course", "semester", "school", "assessed_on", "exam_minutes"]
+        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, courses, all_schools: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses
+        self.fields["semester"].queryset = Semester.objects.order_by("-starts_on")
+        self.fields["assessed_on"].input_formats = ["%Y-%m-%d"]
+        self.fields["assessed_on"].help_text = gettext_lazy("Blank: the last day of the semester.")
+        if all_schools:
+            self.fields["school"].queryset = School.objects.order_by("code")
+            self.fields["school"].required = False
+            self.fields["school"].help_text = gettext_lazy("Blank: the course's own school.")
+        else:
+            del self.fields["school"]

@@ -16,6 +16,7 @@ from academics import rules
 from academics.models import (
     CorrectionRequest,
     CorrectionState,
+    Course,
     Enrolment,
     ExamApplication,
     ExamApplicationEvent,
@@ -23,7 +24,7 @@ from academics.models import (
     Offering,
     Result,
 )
-from academics.permissions import record_scope
+from academics.permissions import offering_scope, record_scope
 from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
 from portal.models import Semester, Student
 
@@ -314,3 +315,21 @@ def exam_application_get(*, user, pk: int) -> ExamApplication | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# --- The catalogue ------------------------------------------------------------------------------------------------
+
+
+def course_list(*, user, search: str = "") -> QuerySet[Course]:
+    """Courses of the schools whose offerings the user sees, with how many offerings each has (one query)."""
+    courses = Course.objects.filter(offering_scope(user)).select_related("school")
+    search = (search or "").strip()
+    if search:
+        courses = courses.filter(
+            Q(code__icontains=search) | Q(name_en__icontains=search) | Q(name_zh__icontains=search)
+        )
+    return courses.annotate(offering_count=Count("offerings")).order_by("code", "pk")
+
+
+def course_get(*, user, pk: int) -> Course | None:
+    return Course.objects.filter(offering_scope(user)).select_related("school").filter(pk=pk).first()

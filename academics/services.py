@@ -26,6 +26,7 @@ from academics.models import (
     Attempt,
     CorrectionRequest,
     CorrectionState,
+    Course,
     DeferralReasonChoice,
     Enrolment,
     ExamApplication,
@@ -40,7 +41,7 @@ from academics.models import (
 )
 from portal import services as portal_services
 from portal.audit import audit_record
-from portal.models import EvidenceKind, GeneratedDocument, Semester, Student, User
+from portal.models import EvidenceKind, GeneratedDocument, Role, Semester, Student, User
 from portal.services import ConflictError, generated_document_request
 
 # The office's settings of the rules (RULES.md: the handbook's number is the default, the other a parameter).
@@ -992,3 +993,134 @@ def exam_application_reject(
         _decide_proof(locked, reviewer=actor)
         _notify_application_decided(locked)
     return locked
+
+
+# --- The catalogue: courses and their offerings per semester ---------------------------------------------------------
+
+COURSE_FIELDS = (
+    "school",
+    "code",
+    "name_en",
+    "name_zh",
+    "credits",
+    "hours",
+    "scale",
+    "course_type",
+    "exam_extra_minutes",
+    "paper_dictionary_allowed",
+)
+OFFERING_FIELDS = ("course", "semester", "school", "assessed_on", "exam_minutes")
+
+
+def can_manage_catalogue(user: User, school_id: int | None = None) -> bool:
+    """A school keeps its own courses and offerings; the International College and admins every school's."""
+    if permissions.can_decide_corrections(user):
+        return True
+    return (
+        permissions.can_view_records(user)
+        and user.role == Role.SCHOOL_STAFF
+        and user.school_id is not None
+        and (school_id is None or school_id == user.school_id)
+    )
+
+
+def _changes(obj, values: dict, fields) -> dict:
+    changes = {}
+    for name in fields:
+        if name not in values:
+            continue
+        old, new = getattr(obj, name), values[name]
+        if old != new:
+            changes[name] = [str(old if old is not None else ""), str(new if new is not None else "")]
+    return changes
+
+
+def _save_checked(obj, *, exclude=()) -> None:
+    # The model's own checks (unique course code, one offering per course and semester) as form errors.
+    obj.full_clean(exclude=list(exclude))
+    obj.save()
+
+
+def course_save(*, actor: User, values: dict, course: Course | None = None, request=None) -> Course:
+    """Create a course, or change one; a school only its own. The grading scale is fixed once results exist, since
+    the recorded results are in that scale (Assessment 9)."""
+    school = values.get("school") or (course.school if course else None)
+    if school is None or not can_manage_catalogue(actor, school.pk):
+        raise PermissionDenied(_("You may keep the courses of your own school only."))
+    with transaction.atomic():
+        creating = course is None
+        if creating:
+            course = Course()
+        else:
+            course = Course.objects.select_for_update().get(pk=course.pk)
+            if not can_manage_catalogue(actor, course.school_id):
+                raise PermissionDenied(_("You may keep the courses of your own school only."))
+        changes = _changes(course, values, COURSE_FIELDS) if not creating else {}
+        if (
+            not creating
+            and "scale" in changes
+            and Result.objects.filter(enrolment__offering__course=course, scale=course.scale).exists()
+        ):
+            raise ValidationError(
+                {"scale": _("Results of this course are recorded in its scale; the scale can no longer change.")}
+            )
+        for name in COURSE_FIELDS:
+            if name in values:
+                setattr(course, name, values[name])
+        _save_checked(course)
+        audit_record(
+            actor=actor,
+            action="academics.course_added" if creating else "academics.course_changed",
+            target=course,
+            changes=changes or {"code": ["", course.code]},
+            request=request,
+        )
+    return course
+
+
+def offering_save(*, actor: User, values: dict, offering: Offering | None = None, request=None) -> Offering:
+    """Create an offering of a course in a semester, or change one; a school only its own courses. Once students are
+    enrolled its course and semester stay (their results belong to them)."""
+    course = values.get("course") or (offering.course if offering else None)
+    school = values.get("school") or (offering.school if offering else None) or (course.school if course else None)
+    if course is None or school is None:
+        raise ValidationError({"course": _("Choose the course.")})
+    if not can_manage_catalogue(actor, school.pk) or not can_manage_catalogue(actor, course.school_id):
+        raise PermissionDenied(_("You may keep the offerings of your own school's courses only."))
+    values = {**values, "school": school}
+    semester = values.get("semester") or (offering.semester if offering else None)
+    assessed_on = values.get("assessed_on")
+    # An assessment outside its semester would start the result phases (Assessment 31) in the wrong term.
+    if semester is not None and assessed_on is not None and not (semester.starts_on <= assessed_on <= semester.ends_on):
+        raise ValidationError(
+            {
+                "assessed_on": _("The assessment date must be within the semester (%(start)s to %(end)s).")
+                % {"start": semester.starts_on, "end": semester.ends_on}
+            }
+        )
+    with transaction.atomic():
+        creating = offering is None
+        if creating:
+            offering = Offering()
+        else:
+            offering = Offering.objects.select_for_update().get(pk=offering.pk)
+            if not can_manage_catalogue(actor, offering.school_id):
+                raise PermissionDenied(_("You may keep the offerings of your own school's courses only."))
+        changes = _changes(offering, values, OFFERING_FIELDS) if not creating else {}
+        moved = {"course", "semester", "school"} & set(changes)
+        if moved and Enrolment.objects.filter(offering=offering).exists():
+            raise ValidationError(
+                _("Students are enrolled: the course, semester and school of this offering can no longer change.")
+            )
+        for name in OFFERING_FIELDS:
+            if name in values:
+                setattr(offering, name, values[name])
+        _save_checked(offering)
+        audit_record(
+            actor=actor,
+            action="academics.offering_added" if creating else "academics.offering_changed",
+            target=offering,
+            changes=changes or {"offering": ["", str(offering)]},
+            request=request,
+        )
+    return offering

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from academics.views import applications
+from academics.views import applications, catalogue
 from academics.views import results as views
 
 urlpatterns = [
@@ -30,6 +30,11 @@ urlpatterns = [
     ),
     path("staff/academics/", views.offering_list, name="academics_offering_list"),
     path("staff/academics/offerings/<int:pk>/", views.offering_grid, name="academics_offering_grid"),
+    path("staff/academics/offerings/new/", catalogue.offering_edit, name="academics_offering_new"),
+    path("staff/academics/offerings/<int:pk>/edit/", catalogue.offering_edit, name="academics_offering_edit"),
+    path("staff/academics/courses/", catalogue.course_list, name="academics_course_list"),
+    path("staff/academics/courses/new/", catalogue.course_edit, name="academics_course_new"),
+    path("staff/academics/courses/<int:pk>/", catalogue.course_edit, name="academics_course_edit"),
     path("staff/academics/offerings/<int:pk>/enrol/", views.offering_enrol, name="academics_offering_enrol"),
     path("staff/academics/offerings/<int:pk>/upload/", views.offering_upload, name="academics_offering_upload"),
     path("staff/academics/results/<int:pk>/correction/", views.result_correction, name="academics_result_correction"),

@@ -1,4 +1,5 @@
-"""Benchmark of official transcripts (issue 7): the time of one transcript and of a batch of 1,000 as one PDF.
+"""Benchmark of official transcripts (issue 7): the time of one transcript and of a batch of 1,000 as one PDF and as
+a ZIP with one PDF per student.
 
 Usage (from the project folder):
 
@@ -8,8 +9,8 @@ It works in its own database (isa_acad_bench by default, or BENCH_DATABASE_URL),
 call (or --rebuild) migrates it and loads the students of one school, each with a full record: `terms` semesters of
 `courses` courses (hundred-mark and letter scales, some failures, absences and a makeup). Then it runs the same
 builders the Celery task runs (academics.documents), in this process: one official transcript 5 times (median), and
-the batch of every student (one merged PDF), and prints the time, the time per transcript, the pages, the size and
-the queries.
+the batch of every student as one merged PDF and then as a ZIP, and prints the time, the time per transcript, the
+pages (entries for the ZIP), the size and the queries.
 """
 
 import argparse
@@ -18,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -201,6 +203,22 @@ def main() -> None:
         f"transcript ({cpu:.0f} s of CPU in this process), {pages} pages, {len(content) / 1e6:.1f} MB, "
         f"{len(queries)} queries "
         f"(chunks of {documents.BATCH_CHUNK_SIZE}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    document = GeneratedDocument.objects.create(
+        owner=office, kind=documents.BATCH, title="bench", total_items=len(ids),
+        parameters={"student_ids": ids, "output": documents.BatchOutput.ZIP},
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        _, _, archive = documents.academic_transcript_batch(document, progress)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    with archive, zipfile.ZipFile(archive) as opened:
+        entries = opened.infolist()
+        size = sum(entry.compress_size for entry in entries)
+    print(
+        f"Batch of {len(ids)} transcripts as a ZIP: {elapsed:.1f} s, {elapsed / len(ids) * 1000:.0f} ms per "
+        f"transcript ({cpu:.0f} s of CPU in this process), {len(entries)} PDFs, {size / 1e6:.1f} MB, "
+        f"{len(queries)} queries; load average {os.getloadavg()[0]:.1f}"
     )
 
 

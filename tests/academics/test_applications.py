@@ -330,9 +330,10 @@ def test_staff_of_another_school_get_404_and_the_office_may_look_but_not_decide(
     application = drop(enrolment, student)
     url = reverse("academics_exam_application_review", args=[application.pk])
     assert client_for(staff_b).get(url).status_code == 404
-    assert reverse("academics_exam_application_review", args=[application.pk]) not in client_for(staff_b).get(
-        reverse("academics_exam_application_queue")
-    ).content.decode()
+    assert (
+        reverse("academics_exam_application_review", args=[application.pk])
+        not in client_for(staff_b).get(reverse("academics_exam_application_queue")).content.decode()
+    )
     assert client_for(office_staff).get(url).status_code == 200
     assert client_for(office_staff).post(url, {"decision": "approve", "version": 1}).status_code == 403
 

@@ -285,6 +285,28 @@ MATRIX = {
         "GET": staff_only(403, office=200, admin=200),
         "POST": staff_only(403, office=400, admin=400),
     },
+    # The catalogue: each school keeps its own courses and offerings, the office and admins every school's. An
+    # empty form is a 400 for those who may save it.
+    "academics_course_list": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "academics_course_new": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=400, office=400, admin=400),
+    },
+    "academics_course_edit": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=400, admin=400),
+    },
+    "academics_offering_new": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=400, office=400, admin=400),
+    },
+    "academics_offering_edit": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=400, admin=400),
+    },
     # Examination applications: a1 asked to give up school A's MATRIX102 (waiting). School A's staff decide; the
     # office may look but not decide (403); an empty decision is a 400 for those who may decide.
     "academics_my_exam_applications": {"GET": students_only(), "POST": expect(405)},
@@ -656,6 +678,10 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["academics_result"].pk})
     if name == "academics_correction_decide":
         return reverse(name, kwargs={"pk": objects["academics_correction"].pk})
+    if name == "academics_offering_edit":
+        return reverse(name, kwargs={"pk": objects["academics_offering"].pk})
+    if name == "academics_course_edit":
+        return reverse(name, kwargs={"pk": objects["academics_offering"].course_id})
     if name == "academics_exam_apply":
         return reverse(name, kwargs={"pk": objects["exam_application"].enrolment_id})
     if name in (
