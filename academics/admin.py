@@ -5,7 +5,14 @@ Results are not edited here: they change only through academics.services (phase 
 
 from django.contrib import admin
 
-from academics.models import Course, Offering
+from academics.models import (
+    AcademicDecision,
+    Course,
+    ExamApplication,
+    ExamApplicationEvent,
+    Offering,
+    ProgrammeRequirement,
+)
 
 
 @admin.register(Course)
@@ -21,3 +28,83 @@ class OfferingAdmin(admin.ModelAdmin):
     list_filter = ["semester", "school"]
     search_fields = ["course__code", "course__name_en"]
     autocomplete_fields = ["course"]
+
+
+@admin.register(ProgrammeRequirement)
+class ProgrammeRequirementAdmin(admin.ModelAdmin):
+    """Graduation credits and normal length per programme (Academic Rules 11, 15, 35): the progress rules read them."""
+
+    list_display = ["programme", "graduation_credits", "normal_length_years", "yearly_minimum"]
+    search_fields = ["programme"]
+
+    def save_model(self, request, obj, form, change):
+        from portal.audit import audit_record
+
+        super().save_model(request, obj, form, change)
+        # A changed requirement changes who the progress rules flag: keep who changed it and to what.
+        audit_record(
+            actor=request.user,
+            action="academics.requirement_changed" if change else "academics.requirement_added",
+            target=obj,
+            changes={name: ["", str(form.cleaned_data.get(name, ""))] for name in form.changed_data},
+            request=request,
+        )
+
+
+@admin.register(AcademicDecision)
+class AcademicDecisionAdmin(admin.ModelAdmin):
+    """Decisions on academic warnings, to read: they are recorded on the student's progress page and never edited."""
+
+    list_display = ["student", "kind", "period", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome", "kind"]
+    search_fields = ["student__student_id", "student__name_latin"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ExamApplicationEventInline(admin.TabularInline):
+    model = ExamApplicationEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor", "from_state", "to_state", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExamApplication)
+class ExamApplicationAdmin(admin.ModelAdmin):
+    """Applications to defer or give up an examination, to read: the school decides on its queue (the service
+    marks the enrolment, decides the proof and tells the student), never here."""
+
+    list_display = ["enrolment", "kind", "deferral_reason", "state", "created_at", "decided_by", "decided_at"]
+    list_filter = ["state", "kind", "enrolment__offering__semester"]
+    search_fields = [
+        "enrolment__student__student_id",
+        "enrolment__student__name_latin",
+        "enrolment__offering__course__code",
+    ]
+    list_select_related = [
+        "enrolment__student",
+        "enrolment__offering__course",
+        "enrolment__offering__semester",
+        "decided_by",
+    ]
+    inlines = [ExamApplicationEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

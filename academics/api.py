@@ -6,17 +6,19 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from academics import permissions, selectors, services
-from academics.models import DeferralReasonChoice, Enrolment, ExamApplicationKind, Result
+from academics.models import DecisionOutcome, DeferralReasonChoice, Enrolment, ExamApplicationKind, FlagKind, Result
 from portal.api import ERROR, Pagination, PortalApiView, paginated
+from portal.models import School
 
 
 class ResultOutputSerializer(serializers.Serializer):
@@ -318,3 +320,198 @@ class ExamApplicationDecisionApi(PortalApiView):
         except DjangoPermissionDenied:
             raise PermissionDenied from None
         return Response(ExamApplicationDetailSerializer(_visible_application(request, pk)).data)
+
+
+# --- Progress, graduation check and academic warnings (Academic Rules 15, 35-41; Supplementary 32) ---------------
+
+
+class AcademicDecisionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    student_id = serializers.CharField(source="student.student_id")
+    flag = serializers.CharField(source="kind", help_text="The flag decided on: " + ", ".join(FlagKind.values) + ".")
+    flag_label = serializers.CharField(source="get_kind_display")
+    period = serializers.CharField(help_text="The academic year, long semester or last day of study it concerns.")
+    decision = serializers.CharField(source="outcome", help_text=", ".join(DecisionOutcome.values) + ".")
+    reason = serializers.CharField()
+    earned = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+    required = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.get_username")
+    decided_at = serializers.DateTimeField()
+
+
+class ProgressFlagSerializer(serializers.Serializer):
+    student_id = serializers.CharField(source="student.student_id")
+    flag = serializers.CharField(source="flag.kind")
+    flag_label = serializers.CharField(source="label")
+    period = serializers.CharField(source="flag.period")
+    earned = serializers.DecimalField(source="flag.earned", max_digits=7, decimal_places=2, allow_null=True)
+    required = serializers.DecimalField(source="flag.required", max_digits=7, decimal_places=2, allow_null=True)
+    decision = AcademicDecisionOutputSerializer(allow_null=True, help_text="Null while the flag waits for a decision.")
+
+
+class LongSemesterCreditsSerializer(serializers.Serializer):
+    semester = serializers.CharField(source="semester.code", help_text="2025-2026-1: autumn/winter; -2 spring/summer.")
+    credits = serializers.DecimalField(max_digits=6, decimal_places=1)
+    complete = serializers.BooleanField(help_text="Every term of it has ended.")
+    graduating = serializers.BooleanField(help_text="In the graduating year: left out of Supplementary 32.")
+    counted = serializers.BooleanField()
+    below_minimum = serializers.BooleanField()
+
+
+class YearCreditsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="Year of study, 1 for the year of enrolment.")
+    academic_year = serializers.CharField(source="label")
+    credits = serializers.DecimalField(max_digits=6, decimal_places=1)
+    cumulative = serializers.DecimalField(max_digits=6, decimal_places=1)
+    complete = serializers.BooleanField()
+    below_minimum = serializers.BooleanField()
+
+
+class ProgrammeRequirementSerializer(serializers.Serializer):
+    programme = serializers.CharField()
+    graduation_credits = serializers.DecimalField(max_digits=5, decimal_places=1)
+    normal_length_years = serializers.IntegerField()
+    yearly_minimum = serializers.DecimalField(max_digits=4, decimal_places=1)
+
+
+class GraduationCheckSerializer(serializers.Serializer):
+    certificate = serializers.CharField(source="outcome", help_text="graduation, completion or not_yet.")
+    credits_missing = serializers.DecimalField(max_digits=6, decimal_places=1)
+
+
+class CreditRuleStandingSerializer(serializers.Serializer):
+    below = serializers.DecimalField(source="rule.below", max_digits=4, decimal_places=1)
+    short_semesters = serializers.IntegerField()
+    longest_run = serializers.IntegerField()
+    must_quit = serializers.BooleanField()
+    next_short_semester_quits = serializers.BooleanField()
+
+
+class ProgressOutputSerializer(serializers.Serializer):
+    student_id = serializers.CharField(source="student.student_id")
+    requirement = ProgrammeRequirementSerializer(allow_null=True, help_text="Null until the programme's is set.")
+    credits_earned = serializers.DecimalField(source="record.credits_earned", max_digits=6, decimal_places=1)
+    graduation = GraduationCheckSerializer(allow_null=True)
+    longest_study_ends_on = serializers.DateField(source="progress.longest_study_ends_on", allow_null=True)
+    long_semesters = LongSemesterCreditsSerializer(source="progress.long_semesters", many=True)
+    years = YearCreditsSerializer(source="progress.years", many=True)
+    supplementary_32 = CreditRuleStandingSerializer(source="progress.shortfalls")
+    quit_flags = serializers.ListField(source="progress.quit_flags", child=serializers.CharField())
+    flags = serializers.SerializerMethodField(help_text="Staff: the flags and their decisions. Students: empty.")
+    warnings = AcademicDecisionOutputSerializer(many=True, help_text="The academic warnings issued to the student.")
+
+    @extend_schema_field(ProgressFlagSerializer(many=True))
+    def get_flags(self, progress) -> list:
+        if not self.context.get("staff"):
+            return []
+        return ProgressFlagSerializer(progress.flags, many=True).data
+
+
+def _viewable_student(request, student_id: str):
+    student = selectors.student_get(user=request.user, student_id=student_id)
+    if student is None:
+        raise NotFound
+    return student
+
+
+class StudentProgressApi(PortalApiView):
+    """Credits per long semester and per year against the thresholds, the Supplementary 32 standing and the
+    graduation check; a student their own, staff their school's students (Academic Rules 15, 35-41)."""
+
+    @extend_schema(responses=ProgressOutputSerializer)
+    def get(self, request, student_id: str):
+        student = _viewable_student(request, student_id)
+        progress = selectors.student_progress(student=student, today=timezone.localdate())
+        context = {"staff": not _is_student(request.user)}
+        return Response(ProgressOutputSerializer(progress, context=context).data)
+
+
+class StudentAcademicWarningListApi(PortalApiView):
+    """The decisions on a student's flags: a student reads the academic warnings issued to them, staff every one."""
+
+    pagination_class = Pagination
+
+    @extend_schema(responses=AcademicDecisionOutputSerializer(many=True))
+    def get(self, request, student_id: str):
+        student = _viewable_student(request, student_id)
+        decisions = selectors.academic_decisions_of(user=request.user, student=student)
+        return paginated(self, request, decisions, AcademicDecisionOutputSerializer)
+
+
+class AcademicWarningDetailApi(PortalApiView):
+    @extend_schema(responses=AcademicDecisionOutputSerializer)
+    def get(self, request, pk: int):
+        decision = selectors.academic_decision_get(user=request.user, pk=pk)
+        if decision is None:
+            raise NotFound
+        return Response(AcademicDecisionOutputSerializer(decision).data)
+
+
+class AcademicFlagListApi(PortalApiView):
+    """Staff: the students the progress rules flag, with the decision taken on each flag (waiting ones first)."""
+
+    pagination_class = Pagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("school", str, description="A school's code: only its students."),
+            OpenApiParameter("show", str, description="all: the decided flags too (default: waiting ones only)."),
+        ],
+        responses=ProgressFlagSerializer(many=True),
+    )
+    def get(self, request):
+        if _is_student(request.user):
+            raise NotFound
+        if not permissions.can_view_records(request.user):
+            raise PermissionDenied
+        school_id = None
+        code = request.query_params.get("school", "")[:50]
+        if code:
+            school_id = School.objects.filter(code=code).values_list("pk", flat=True).first()
+            if school_id is None:
+                raise NotFound(_("No school with this code."))
+        rows = selectors.academic_flags(
+            user=request.user,
+            today=timezone.localdate(),
+            school_id=school_id,
+            undecided_only=request.query_params.get("show") != "all",
+        )
+        return paginated(self, request, rows, ProgressFlagSerializer)
+
+
+class AcademicDecisionCreateApi(PortalApiView):
+    """Staff decide on a flag the rules raise now: an academic warning (the student is told), a referral to the
+    office for an ordered-to-quit decision, or no action; always with a reason. 409 when it is already decided."""
+
+    class AcademicDecisionInputSerializer(serializers.Serializer):
+        student_id = serializers.CharField(max_length=20)
+        flag = serializers.CharField(max_length=30, help_text=", ".join(FlagKind.values) + ".")
+        period = serializers.CharField(max_length=20, help_text="As the flag list gives it.")
+        decision = serializers.CharField(max_length=20, help_text=", ".join(DecisionOutcome.values) + ".")
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        request=AcademicDecisionInputSerializer, responses={201: AcademicDecisionOutputSerializer, 409: ERROR}
+    )
+    def post(self, request):
+        if _is_student(request.user):
+            raise NotFound
+        if not permissions.can_view_records(request.user):
+            raise PermissionDenied
+        data = self.AcademicDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        student = _viewable_student(request, values["student_id"])
+        try:
+            decision = services.academic_decision_record(
+                student=student,
+                kind=values["flag"],
+                period=values["period"],
+                outcome=values["decision"],
+                reason=values["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except DjangoPermissionDenied:
+            raise PermissionDenied from None
+        return Response(AcademicDecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from academics.models import (
     Offering,
     ResultMark,
 )
+from academics.services import COURSE_FIELDS, OFFERING_FIELDS
 from portal.forms import EvidenceFileField, ReviewDecisionForm
 from portal.models import School, Semester, Student
 
@@ -209,18 +210,7 @@ class CourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = [
-            "school",
-            "code",
-            "name_en",
-            "name_zh",
-            "credits",
-            "hours",
-            "scale",
-            "course_type",
-            "exam_extra_minutes",
-            "paper_dictionary_allowed",
-        ]
+        fields = list(COURSE_FIELDS)
 
     def __init__(self, *args, user, all_schools: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,7 +231,7 @@ class OfferingForm(forms.ModelForm):
 
     class Meta:
         model = Offering
-        fields = ["course", "semester", "school", "assessed_on", "exam_minutes"]
+        fields = list(OFFERING_FIELDS)
         widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, courses, all_schools: bool, **kwargs):

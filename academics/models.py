@@ -9,6 +9,7 @@ School, Semester) lives in portal.models.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -408,3 +409,119 @@ class ExamApplicationEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.from_state or '-'} -> {self.to_state} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Progress and graduation requirements, academic warnings (Academic Rules 15, 35-41; Supplementary 32) ----------
+
+
+class ProgrammeRequirement(models.Model):
+    """What a programme needs for graduation and how long it normally takes; set by admins, read by the progress
+    rules (Academic Rules 11, 15, 35-38). A student's programme is matched by name, ignoring case."""
+
+    programme = models.CharField(
+        _("programme"), max_length=200, help_text=_("As on the student records, for example Clinical Medicine (MBBS).")
+    )
+    graduation_credits = models.DecimalField(_("credits for graduation"), max_digits=5, decimal_places=1)
+    normal_length_years = models.PositiveSmallIntegerField(_("normal length (years)"))
+    # Handbook: Academic Rules 15 (30 a year; may be lower when the programme is longer than 4 years).
+    yearly_minimum = models.DecimalField(
+        _("yearly minimum of credits"),
+        max_digits=4,
+        decimal_places=1,
+        default=rules.YEARLY_CREDIT_MINIMUM,
+        help_text=_("Academic Rules 15: 30, or lower for a programme longer than 4 years."),
+    )
+
+    class Meta:
+        ordering = ["programme"]
+        verbose_name = _("programme requirement")
+        verbose_name_plural = _("programme requirements")
+        constraints = [
+            models.UniqueConstraint(Lower("programme"), name="one_requirement_per_programme"),
+            models.CheckConstraint(condition=Q(graduation_credits__gt=0), name="graduation_credits_positive"),
+            models.CheckConstraint(
+                condition=Q(normal_length_years__gte=1, normal_length_years__lte=10), name="normal_length_1_to_10_years"
+            ),
+            models.CheckConstraint(condition=Q(yearly_minimum__gte=0), name="yearly_minimum_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.programme
+
+    def as_rule(self) -> rules.ProgressRequirement:
+        return rules.ProgressRequirement(
+            graduation_credits=self.graduation_credits,
+            normal_length_years=self.normal_length_years,
+            yearly_minimum=self.yearly_minimum,
+        )
+
+
+class FlagKind(models.TextChoices):
+    YEAR_BELOW_MINIMUM = rules.FlagKind.YEAR_BELOW_MINIMUM, _("Fewer credits in a year than the yearly minimum")
+    BEHIND_AFTER_TWO_YEARS = (
+        rules.FlagKind.BEHIND_AFTER_TWO_YEARS,
+        _("Under 1/3 of the graduation credits after 2 years"),
+    )
+    BEHIND_AFTER_THREE_YEARS = (
+        rules.FlagKind.BEHIND_AFTER_THREE_YEARS,
+        _("Under 1/2 of the graduation credits after 3 years"),
+    )
+    CREDITS = rules.FlagKind.CREDITS, _("Too few credits per long semester: the rule for being ordered to quit is met")
+    CREDITS_WARNING = (
+        rules.FlagKind.CREDITS_WARNING,
+        _("One more long semester under the minimum would meet the rule for being ordered to quit"),
+    )
+    STUDY_PERIOD_EXCEEDED = rules.FlagKind.STUDY_PERIOD_EXCEEDED, _("Studies not completed within the longest length")
+
+
+class DecisionOutcome(models.TextChoices):
+    WARNING = "warning", _("Issue an academic warning")
+    REFERRED = "referred", _("Refer to the International College for an ordered-to-quit decision")
+    NO_ACTION = "no_action", _("No action")
+
+
+class AcademicDecisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff: the students whose records they see. Students: the academic warnings issued to them, nothing else."""
+        from academics.permissions import record_scope
+        from portal.permissions import is_staff_member
+
+        found = self.filter(record_scope(user, prefix="student__"))
+        return found if is_staff_member(user) else found.filter(outcome=DecisionOutcome.WARNING)
+
+
+class AcademicDecision(AppendOnlyModel):
+    """A person's decision on a flag of the progress rules: who, when, what and why; never changed or deleted.
+
+    Handbook: Academic Rules 15; Supplementary 32 ("the portal computes these warnings; a person decides").
+    """
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.PROTECT, related_name="academic_decisions"
+    )
+    kind = models.CharField(_("flag"), max_length=30, choices=FlagKind.choices)
+    period = models.CharField(_("period"), max_length=20)
+    outcome = models.CharField(_("decision"), max_length=20, choices=DecisionOutcome.choices)
+    reason = models.TextField(_("reason"))
+    # The figures the decision was made on, as the flag gave them.
+    earned = models.DecimalField(_("credits earned"), max_digits=6, decimal_places=1, null=True, blank=True)
+    required = models.DecimalField(_("credits required"), max_digits=6, decimal_places=1, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    objects = AcademicDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("academic decision")
+        verbose_name_plural = _("academic decisions")
+        constraints = [
+            # One decision per flag and period: two members of staff deciding at once, the second is told.
+            models.UniqueConstraint(fields=["student", "kind", "period"], name="one_decision_per_academic_flag"),
+        ]
+        indexes = [models.Index(fields=["outcome", "decided_at"], name="academic_decision_outcome_idx")]
+
+    def __str__(self):
+        return f"{self.student_id} {self.kind} {self.period}: {self.outcome}"

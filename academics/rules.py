@@ -900,6 +900,260 @@ def quit_flags(facts: QuitFacts, *, today: date) -> tuple[QuitFlag, ...]:
     return tuple(flags)
 
 
+# --- Long semesters, years of study and the flags for a decision (Academic Rules 10, 11, 15; Supplementary 32) ----
+
+_SEMESTER_CODE = re.compile(r"^(\d{4})-(\d{4})-(\d+)$")
+# Academic Rules 10: the academic year begins with the autumn semester; its first day is taken as September 1.
+ACADEMIC_YEAR_FIRST_MONTH = 9
+
+
+@dataclass(frozen=True, order=True)
+class LongSemester:
+    """Supplementary 32 (note): the autumn/winter (half 1) or spring/summer (half 2) long semester of a year."""
+
+    academic_year: int  # Its first calendar year: 2025 for 2025-2026.
+    half: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.academic_year}-{self.academic_year + 1}-{self.half}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def academic_year_label(first_year: int) -> str:
+    """Academic Rules 10: an academic year named by its two calendar years ("2025-2026")."""
+    return f"{first_year}-{first_year + 1}"
+
+
+def long_semester_of(semester_code: str) -> LongSemester:
+    """Supplementary 32 (note); Assessment 33: which long semester a term's credits count in.
+
+    Term 1 is the autumn/winter long semester and term 2 the spring/summer one (the portal's semester codes:
+    "2025-2026-1"); a short term (3 and up, usually in the summer vacation) is recorded in the spring/summer one.
+    """
+    match = _SEMESTER_CODE.match(semester_code if isinstance(semester_code, str) else "")
+    if not match or int(match[2]) != int(match[1]) + 1 or int(match[3]) < 1:
+        raise ValueError(f"Semester code {semester_code!r} is not of the form YYYY-YYYY-N with consecutive years.")
+    return LongSemester(academic_year=int(match[1]), half=1 if int(match[3]) == 1 else 2)
+
+
+def completed_study_years(*, enrolment_year: int, today: date) -> int:
+    """Academic Rules 15 ("students who have studied for two years"): academic years completed since enrolment."""
+    _check_count(enrolment_year, "The enrolment year")
+    current_first_year = today.year if today.month >= ACADEMIC_YEAR_FIRST_MONTH else today.year - 1
+    return max(current_first_year - enrolment_year, 0)
+
+
+def normal_length_ends_on(*, enrolment_year: int, normal_length_years: int) -> date:
+    """Academic Rules 10-11: the normal length of study ends on the eve of the academic year after its last one."""
+    _check_count(enrolment_year, "The enrolment year")
+    if isinstance(normal_length_years, bool) or not isinstance(normal_length_years, int) or normal_length_years < 1:
+        raise ValueError(f"The normal length of study must be at least 1 year (got {normal_length_years!r}).")
+    return date(enrolment_year + normal_length_years, ACADEMIC_YEAR_FIRST_MONTH, 1) - timedelta(days=1)
+
+
+def graduating_from(*, enrolment_year: int, normal_length_years: int) -> int:
+    """Supplementary 32.I-III ("graduating students excluded"): the graduating class's first academic year.
+
+    The graduating class (毕业班) is the last year of the normal length; its long semesters, and any after it, are
+    left out of the credit rule.
+    """
+    normal_length_ends_on(enrolment_year=enrolment_year, normal_length_years=normal_length_years)
+    return enrolment_year + normal_length_years - 1
+
+
+@dataclass(frozen=True)
+class TermCredits:
+    """The credits earned in one term, as the results of that term give them."""
+
+    semester_code: str
+    ends_on: date
+    credits: Decimal
+
+
+@dataclass(frozen=True)
+class ProgressRequirement:
+    """A programme's graduation credits and normal length (Academic Rules 11, 15, 35), and its yearly minimum."""
+
+    graduation_credits: Decimal
+    normal_length_years: int
+    yearly_minimum: Decimal = YEARLY_CREDIT_MINIMUM
+
+
+@dataclass(frozen=True)
+class LongSemesterCredits:
+    semester: LongSemester
+    credits: Decimal
+    # Every term of it has ended: its credits are final (Supplementary 32, note: counted before the next term).
+    complete: bool
+    graduating: bool
+    # Counted for Supplementary 32.I-III (complete and not in the graduating class), and under the minimum.
+    counted: bool
+    below_minimum: bool
+
+
+@dataclass(frozen=True)
+class YearCredits:
+    year: int
+    academic_year: int
+    credits: Decimal
+    cumulative: Decimal
+    complete: bool
+    below_minimum: bool
+
+    @property
+    def label(self) -> str:
+        return academic_year_label(self.academic_year)
+
+
+class FlagKind(StrEnum):
+    """What the rules flag for a person's decision: an academic warning, a referral to the office, or nothing."""
+
+    YEAR_BELOW_MINIMUM = ProgressWarningKind.YEAR_BELOW_MINIMUM.value
+    BEHIND_AFTER_TWO_YEARS = ProgressWarningKind.BEHIND_AFTER_TWO_YEARS.value
+    BEHIND_AFTER_THREE_YEARS = ProgressWarningKind.BEHIND_AFTER_THREE_YEARS.value
+    CREDITS = QuitFlag.CREDITS.value
+    CREDITS_WARNING = "credits_warning"
+    STUDY_PERIOD_EXCEEDED = QuitFlag.STUDY_PERIOD_EXCEEDED.value
+
+
+@dataclass(frozen=True)
+class AcademicFlag:
+    """One flag for a decision; (kind, period) names it, so a flag decided once stays decided for that period."""
+
+    kind: FlagKind
+    # The academic year ("2025-2026"), the long semester ("2025-2026-2") or the last day of study ("2032-08-31").
+    period: str
+    earned: Decimal | None = None
+    required: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    long_semesters: tuple[LongSemesterCredits, ...]
+    years: tuple[YearCredits, ...]
+    shortfalls: CreditShortfalls
+    warnings: tuple[ProgressWarning, ...]
+    quit_flags: tuple[QuitFlag, ...]
+    flags: tuple[AcademicFlag, ...]
+    longest_study_ends_on: date | None
+    yearly_minimum: Decimal
+
+    @property
+    def counted_credits(self) -> tuple[Decimal, ...]:
+        return tuple(semester.credits for semester in self.long_semesters if semester.counted)
+
+
+def study_progress(
+    *,
+    terms: Iterable[TermCredits],
+    enrolment_year: int,
+    program: str,
+    today: date,
+    requirement: ProgressRequirement | None = None,
+    studies_completed: bool = False,
+) -> Progress:
+    """Academic Rules 15 and Supplementary 32.I-IV over a student's terms: credits per long semester and per year of
+    study, the progress warnings, the quit flags, and the flags for a decision.
+
+    Without a requirement (graduation credits and normal length unknown) no graduating semester is left out and
+    neither the Academic Rules 15 warnings nor the longest length of study can be checked.
+    """
+    try:
+        rule = CREDIT_RULES[Program(program)]
+    except ValueError:
+        raise ValueError(
+            f"Unknown programme {program!r}; expected one of {', '.join(p.value for p in Program)}."
+        ) from None
+    first_graduating = (
+        graduating_from(enrolment_year=enrolment_year, normal_length_years=requirement.normal_length_years)
+        if requirement is not None
+        else None
+    )
+    grouped: dict[LongSemester, tuple[Decimal, bool]] = {}
+    for term in terms:
+        semester = long_semester_of(term.semester_code)
+        credits = _credits(term.credits, f"The credits of {term.semester_code}")
+        total, complete = grouped.get(semester, (Decimal(0), True))
+        grouped[semester] = (total + credits, complete and term.ends_on < today)
+    long_semesters = []
+    for semester, (credits, complete) in sorted(grouped.items()):
+        graduating = first_graduating is not None and semester.academic_year >= first_graduating
+        counted = complete and not graduating
+        long_semesters.append(
+            LongSemesterCredits(
+                semester, credits, complete, graduating, counted, below_minimum=counted and credits < rule.below
+            )
+        )
+    counted = [semester for semester in long_semesters if semester.counted]
+    shortfalls = credit_shortfalls([semester.credits for semester in counted], program)
+
+    yearly_minimum = requirement.yearly_minimum if requirement is not None else YEARLY_CREDIT_MINIMUM
+    completed = completed_study_years(enrolment_year=enrolment_year, today=today)
+    # The year under way is shown too, but never past the longest length of study (Academic Rules 11).
+    shown = completed + 1
+    if requirement is not None:
+        shown = min(shown, requirement.normal_length_years + YEARS_AFTER_NORMAL_LENGTH)
+    last_year = max([shown] + [s.semester.academic_year - enrolment_year + 1 for s in long_semesters])
+    years, cumulative = [], Decimal(0)
+    for year in range(1, last_year + 1):
+        academic_year = enrolment_year + year - 1
+        credits = sum((s.credits for s in long_semesters if s.semester.academic_year == academic_year), Decimal(0))
+        cumulative += credits
+        complete = year <= completed
+        years.append(
+            YearCredits(year, academic_year, credits, cumulative, complete, complete and credits < yearly_minimum)
+        )
+
+    warnings: tuple[ProgressWarning, ...] = ()
+    longest = None
+    if requirement is not None:
+        # The yearly pace of Academic Rules 15 is the pace to finish within the normal length; after it, the longest
+        # length of study (Supplementary 32.IV) is what applies.
+        checked = [y.credits for y in years if y.complete and y.year <= requirement.normal_length_years]
+        warnings = progress_warnings(
+            credits_by_year=checked, graduation_credits=requirement.graduation_credits, yearly_minimum=yearly_minimum
+        )
+        longest = longest_study_ends_on(
+            normal_length_ends_on=normal_length_ends_on(
+                enrolment_year=enrolment_year, normal_length_years=requirement.normal_length_years
+            )
+        )
+    flags_found = quit_flags(
+        QuitFacts(
+            credits_per_long_semester=tuple(semester.credits for semester in counted),
+            program=program,
+            longest_study_ends_on=longest,
+            studies_completed=studies_completed,
+        ),
+        today=today,
+    )
+
+    flags = [
+        AcademicFlag(FlagKind(w.kind.value), academic_year_label(enrolment_year + w.year - 1), w.earned, w.required)
+        for w in warnings
+    ]
+    # A credit flag is named by the latest short long semester: a new short semester is new evidence to decide on.
+    short = [semester for semester in counted if semester.below_minimum]
+    if short and (shortfalls.must_quit or shortfalls.next_short_semester_quits):
+        kind = FlagKind.CREDITS if shortfalls.must_quit else FlagKind.CREDITS_WARNING
+        flags.append(AcademicFlag(kind, short[-1].semester.code, short[-1].credits, rule.below))
+    if QuitFlag.STUDY_PERIOD_EXCEEDED in flags_found:
+        flags.append(AcademicFlag(FlagKind.STUDY_PERIOD_EXCEEDED, longest.isoformat()))
+    return Progress(
+        long_semesters=tuple(long_semesters),
+        years=tuple(years),
+        shortfalls=shortfalls,
+        warnings=warnings,
+        quit_flags=flags_found,
+        flags=tuple(flags),
+        longest_study_ends_on=longest,
+        yearly_minimum=yearly_minimum,
+    )
+
+
 # --- Graduation (Academic Rules 35-41) ------------------------------------------------------------------------------
 
 

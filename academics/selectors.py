@@ -8,25 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from academics import rules
 from academics.models import (
+    AcademicDecision,
     CorrectionRequest,
     CorrectionState,
     Course,
+    DecisionOutcome,
     Enrolment,
     ExamApplication,
     ExamApplicationEvent,
     ExamApplicationState,
+    FlagKind,
     Offering,
+    ProgrammeRequirement,
     Result,
 )
 from academics.permissions import offering_scope, record_scope
 from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
-from portal.models import Semester, Student
+from portal.models import Semester, Student, StudentStatus
 
 
 def student_get(*, user, student_id: str) -> Student | None:
@@ -209,58 +215,227 @@ def student_program(student: Student) -> str:
     return rules.Program.REGULAR
 
 
-def credit_standing(*, student: Student, record: AcademicRecord) -> rules.CreditShortfalls:
-    """Supplementary 32.I-III from the credits earned in each term with results (for staff decision, not automatic).
+def _is_semester_code(code: str) -> bool:
+    # Semester codes are validated on entry; one that slipped through is left out rather than failing a whole list.
+    try:
+        rules.long_semester_of(code)
+    except ValueError:
+        return False
+    return True
 
-    Every term with results counts as a long semester here; the office leaves out a graduating semester.
+
+def programme_requirement_of(student: Student) -> ProgrammeRequirement | None:
+    """The graduation requirement of the student's programme (matched by name, ignoring case), if admins set one."""
+    return ProgrammeRequirement.objects.filter(programme__iexact=(student.programme or "").strip()).first()
+
+
+def _requirements() -> dict[str, ProgrammeRequirement]:
+    """Every programme's requirement by its name in lower case: one query (a short table)."""
+    return {requirement.programme.strip().lower(): requirement for requirement in ProgrammeRequirement.objects.all()}
+
+
+def _record_term_credits(record: AcademicRecord) -> list[rules.TermCredits]:
+    return [
+        rules.TermCredits(term.semester.code, term.semester.ends_on, term.credits_earned)
+        for term in record.terms
+        if any(row.result for row in term.rows) and _is_semester_code(term.semester.code)
+    ]
+
+
+def _progress(student: Student, terms, requirement: ProgrammeRequirement | None, today: date) -> rules.Progress:
+    return rules.study_progress(
+        terms=terms,
+        enrolment_year=student.enrolment_year,
+        program=student_program(student),
+        today=today,
+        requirement=requirement.as_rule() if requirement is not None else None,
+        studies_completed=student.status == StudentStatus.LEFT,
+    )
+
+
+def credit_standing(*, student: Student, record: AcademicRecord, today: date | None = None) -> rules.CreditShortfalls:
+    """Supplementary 32.I-III from the credits earned per long semester (for staff decision, not automatic).
+
+    Only long semesters that have ended count; a short term counts in its spring/summer long semester, and the
+    graduating class's long semesters are left out when the programme's normal length is known.
     """
-    credits = [term.credits_earned for term in record.terms if any(row.result for row in term.rows)]
-    return rules.credit_shortfalls(credits, student_program(student))
+    today = today or timezone.localdate()
+    requirement = programme_requirement_of(student)
+    return _progress(student, _record_term_credits(record), requirement, today).shortfalls
 
 
 @dataclass
 class CreditWarning:
     student: Student
     standing: rules.CreditShortfalls
+    # The credits of each long semester counted for Supplementary 32, earliest first.
     credits_by_term: list[Decimal]
 
 
-def credit_warnings(*, user, school_id: int | None = None) -> list[CreditWarning]:
-    """Supplementary 32.I-III for every student the user may see: who meets the quit rule, who is one short term
-    from it (an academic warning is due). Two queries whatever the number of students; staff decide, not the portal.
-    """
-    students = Student.objects.filter(record_scope(user, prefix="")).select_related("school")
+def _flaggable_students(user, school_id: int | None) -> QuerySet[Student]:
+    """The students the rules may flag for this user: those whose records they see who have not left."""
+    students = Student.objects.filter(record_scope(user, prefix="")).exclude(status=StudentStatus.LEFT)
     if school_id:
         students = students.filter(school_id=school_id)
-    students = {s.pk: s for s in students}
+    return students
+
+
+def _term_credits_by_student(students: QuerySet[Student]) -> dict[int, list[rules.TermCredits]]:
+    """The credits earned in each term of every student in `students`: one query, whatever their number."""
     rows = (
-        Result.objects.filter(enrolment__student_id__in=list(students))
+        Result.objects.filter(enrolment__student__in=students.values("pk"))
         .values_list(
             "enrolment__student_id",
-            "enrolment__offering__semester__starts_on",
-            "enrolment__offering__semester_id",
+            "enrolment__offering__semester__code",
+            "enrolment__offering__semester__ends_on",
             "enrolment__offering__course__code",
             "enrolment__offering__course__credits",
             "scale",
             "value",
             "mark",
         )
-        .order_by("enrolment__student_id", "enrolment__offering__semester__starts_on")
+        .order_by("enrolment__student_id", "enrolment__offering__semester__starts_on", "enrolment__offering__semester")
     )
     terms: dict[int, dict[tuple, list[dict]]] = {}
-    for student_id, starts_on, semester_id, code, credits, scale, value, mark in rows.iterator(chunk_size=5000):
+    for student_id, semester_code, ends_on, code, credits, scale, value, mark in rows.iterator(chunk_size=5000):
         record = {"course": code, "credits": credits, "scale": scale, "mark": mark or None}
         record["result"] = int(value) if scale == rules.Scale.HUNDRED and value.isdigit() else value
-        terms.setdefault(student_id, {}).setdefault((starts_on, semester_id), []).append(record)
+        terms.setdefault(student_id, {}).setdefault((semester_code, ends_on), []).append(record)
+    return {
+        student_id: [
+            rules.TermCredits(code, ends_on, rules.earned_credits(records, pass_mark=PASS_MARK))
+            for (code, ends_on), records in by_term.items()
+            if _is_semester_code(code)
+        ]
+        for student_id, by_term in terms.items()
+    }
+
+
+def credit_warnings(*, user, school_id: int | None = None, today: date | None = None) -> list[CreditWarning]:
+    """Supplementary 32.I-III for every student the user may see: who meets the quit rule, who is one short long
+    semester from it (an academic warning is due). A fixed number of queries whatever the number of students; only
+    ended long semesters count and the graduating class is left out (see credit_standing); staff decide.
+    """
+    today = today or timezone.localdate()
+    students = _flaggable_students(user, school_id)
+    found = {student.pk: student for student in students.select_related("school")}
+    requirements = _requirements()
     warnings = []
-    for student_pk, by_term in terms.items():
-        student = students[student_pk]
-        credits = [rules.earned_credits(records, pass_mark=PASS_MARK) for _, records in sorted(by_term.items())]
-        standing = rules.credit_shortfalls(credits, student_program(student))
+    for student_pk, terms in _term_credits_by_student(students).items():
+        student = found.get(student_pk)
+        if student is None:
+            continue
+        requirement = requirements.get((student.programme or "").strip().lower())
+        progress = _progress(student, terms, requirement, today)
+        standing = progress.shortfalls
         if standing.must_quit or standing.next_short_semester_quits:
-            warnings.append(CreditWarning(student=student, standing=standing, credits_by_term=credits))
+            warnings.append(
+                CreditWarning(student=student, standing=standing, credits_by_term=list(progress.counted_credits))
+            )
     warnings.sort(key=lambda w: (not w.standing.must_quit, w.student.student_id))
     return warnings
+
+
+# --- Progress, graduation and academic warnings (Academic Rules 15, 35-41; Supplementary 32) --------------------
+
+
+@dataclass
+class FlagRow:
+    """A flag of the progress rules for one student, and the decision taken on it (None: waiting for one)."""
+
+    student: Student
+    flag: rules.AcademicFlag
+    decision: AcademicDecision | None = None
+
+    @property
+    def label(self) -> str:
+        return str(FlagKind(self.flag.kind).label)
+
+    @property
+    def decided(self) -> bool:
+        return self.decision is not None
+
+
+@dataclass
+class StudentProgress:
+    student: Student
+    requirement: ProgrammeRequirement | None
+    record: AcademicRecord
+    progress: rules.Progress
+    graduation: rules.GraduationCheck | None
+    flags: list[FlagRow]
+    decisions: list[AcademicDecision]
+
+    @property
+    def warnings(self) -> list[AcademicDecision]:
+        """The academic warnings issued to the student (what the student sees of the decisions)."""
+        return [decision for decision in self.decisions if decision.outcome == DecisionOutcome.WARNING]
+
+    @property
+    def undecided(self) -> list[FlagRow]:
+        return [row for row in self.flags if not row.decided]
+
+
+def student_progress(*, student: Student, today: date, record: AcademicRecord | None = None) -> StudentProgress:
+    """Credits per long semester and year against Academic Rules 15, the Supplementary 32 flags and the graduation
+    check (Academic Rules 35, 38) of one student, with the decisions taken on the flags: four queries."""
+    record = record if record is not None else student_academic_record(student=student)
+    requirement = programme_requirement_of(student)
+    progress = _progress(student, _record_term_credits(record), requirement, today)
+    graduation = None
+    if requirement is not None:
+        # The portal knows credits only; the school checks the programme's other requirements (Academic Rules 35).
+        graduation = rules.graduation_check(
+            credits_earned=record.credits_earned, credits_required=requirement.graduation_credits
+        )
+    decisions = list(AcademicDecision.objects.filter(student=student).select_related("student", "decided_by"))
+    by_flag = {(decision.kind, decision.period): decision for decision in decisions}
+    flags = [FlagRow(student, flag, by_flag.get((flag.kind, flag.period))) for flag in progress.flags]
+    return StudentProgress(student, requirement, record, progress, graduation, flags, decisions)
+
+
+def academic_flags(*, user, today: date, school_id: int | None = None, undecided_only: bool = False) -> list[FlagRow]:
+    """Every flag of the progress rules (Academic Rules 15; Supplementary 32.I-IV) among the students the user may
+    see, with the decision taken on it: waiting ones first. Four queries whatever the number of students."""
+    students = _flaggable_students(user, school_id)
+    found = list(students.select_related("school"))
+    terms = _term_credits_by_student(students)
+    requirements = _requirements()
+    decisions = {
+        (decision.student_id, decision.kind, decision.period): decision
+        for decision in AcademicDecision.objects.filter(student__in=students.values("pk")).select_related(
+            "student", "decided_by"
+        )
+    }
+    rows = []
+    for student in found:
+        requirement = requirements.get((student.programme or "").strip().lower())
+        progress = _progress(student, terms.get(student.pk, []), requirement, today)
+        for flag in progress.flags:
+            decision = decisions.get((student.pk, flag.kind, flag.period))
+            if decision is None or not undecided_only:
+                rows.append(FlagRow(student, flag, decision))
+    rows.sort(key=lambda row: (row.decided, row.student.student_id, row.flag.kind, row.flag.period))
+    return rows
+
+
+def academic_decisions_of(*, user, student: Student) -> QuerySet[AcademicDecision]:
+    """The decisions on a student's flags the user may see: staff every one, the student the warnings issued."""
+    return AcademicDecision.objects.visible_to(user).filter(student=student).select_related("student", "decided_by")
+
+
+def academic_decision_get(*, user, pk: int) -> AcademicDecision | None:
+    return AcademicDecision.objects.visible_to(user).select_related("student", "decided_by").filter(pk=pk).first()
+
+
+def referrals_for_office(*, students: QuerySet[Student]) -> QuerySet[AcademicDecision]:
+    """Students a school referred for an ordered-to-quit decision (Supplementary 32), for the office's list."""
+    return (
+        AcademicDecision.objects.filter(outcome=DecisionOutcome.REFERRED, student__in=students)
+        .exclude(student__status=StudentStatus.LEFT)
+        .select_related("student__school")
+        .order_by("decided_at", "pk")
+    )
 
 
 # --- Applications to defer or give up an examination ---------------------------------------------------------------

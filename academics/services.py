@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +23,12 @@ from django.utils.translation import gettext_lazy
 from academics import permissions, rules
 from academics.models import (
     OPEN_EXAM_APPLICATION_STATES,
+    AcademicDecision,
     Attempt,
     CorrectionRequest,
     CorrectionState,
     Course,
+    DecisionOutcome,
     DeferralReasonChoice,
     Enrolment,
     ExamApplication,
@@ -626,6 +628,80 @@ def correction_decide(
             request=request,
         )
     return locked
+
+
+# --- Academic warnings: decisions on the flags of the progress rules (Academic Rules 15; Supplementary 32) -------
+
+
+def academic_decision_record(
+    *,
+    student: Student,
+    kind: str,
+    period: str,
+    outcome: str,
+    reason: str,
+    actor: User,
+    today: date | None = None,
+    request=None,
+) -> AcademicDecision:
+    """Staff of the student's school (or the International College) decide on a flag the rules raise now: issue an
+    academic warning (the student is told), refer the student to the office for an ordered-to-quit decision, or no
+    action. Kept with who, when and why; one decision per flag and period."""
+    from academics import selectors
+
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if (
+        not permissions.can_view_records(actor)
+        or not Student.objects.filter(permissions.record_scope(actor, prefix=""), pk=student.pk).exists()
+    ):
+        raise PermissionDenied(_("Only staff of the student's school or the International College decide on this."))
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError({"outcome": _("Choose a decision: an academic warning, a referral or no action.")})
+    if not reason:
+        raise ValidationError({"reason": _("Say why: the reason is kept with the decision.")})
+    # Handbook: Supplementary 32 ("the portal computes these warnings; a person decides"): only a flag the rules
+    # raise today can be decided, with the figures it shows.
+    progress = selectors.student_progress(student=student, today=today)
+    row = next((row for row in progress.flags if (row.flag.kind, row.flag.period) == (kind, period)), None)
+    if row is None:
+        raise ValidationError(_("The rules do not flag this student for that period (any more)."))
+    if row.decision is not None:
+        raise ConflictError(
+            _("This flag was already decided on %(day)s.") % {"day": f"{row.decision.decided_at:%Y-%m-%d}"}
+        )
+    try:
+        with transaction.atomic():
+            decision = AcademicDecision.objects.create(
+                student=student,
+                kind=kind,
+                period=period,
+                outcome=outcome,
+                reason=reason,
+                earned=row.flag.earned,
+                required=row.flag.required,
+                decided_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action=f"academics.academic_decision_{outcome}",
+                target=decision,
+                student=student,
+                changes={"flag": ["", f"{kind} {period}"], "decision": ["", outcome]},
+                reason=reason,
+                request=request,
+            )
+            if outcome == DecisionOutcome.WARNING:
+                portal_services.notify(
+                    user=student.user,
+                    template="academics/email/academic_warning",
+                    context={"decision": decision, "student": student},
+                    url=reverse("academics_my_progress"),
+                )
+    except IntegrityError:
+        # Someone else decided the same flag between the check above and this insert (the unique constraint).
+        raise ConflictError(_("This flag was decided by someone else a moment ago.")) from None
+    return decision
 
 
 # --- Transcripts --------------------------------------------------------------------------------------------------

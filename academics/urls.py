@@ -1,6 +1,7 @@
 from django.urls import path
 
 from academics.views import applications, catalogue
+from academics.views import progress as progress_views
 from academics.views import results as views
 
 urlpatterns = [
@@ -47,5 +48,12 @@ urlpatterns = [
         name="academics_student_transcript",
     ),
     path("staff/academics/warnings/", views.credit_warnings, name="academics_credit_warnings"),
+    path("academics/progress/", progress_views.my_progress, name="academics_my_progress"),
+    path(
+        "staff/academics/students/<str:student_id>/progress/",
+        progress_views.student_progress,
+        name="academics_student_progress",
+    ),
+    path("staff/academics/academic-warnings/", progress_views.academic_flag_list, name="academics_flag_list"),
     path("staff/academics/transcripts/", views.transcript_batch, name="academics_transcript_batch"),
 ]

@@ -90,4 +90,24 @@ urlpatterns = [
         academics_api.ExamApplicationDecisionApi.as_view(),
         name="api_academics_exam_application_decision",
     ),
+    # Academics: progress, graduation check and academic warnings (a student their own; staff decide on flags).
+    path(
+        "academics/students/<str:student_id>/progress/",
+        academics_api.StudentProgressApi.as_view(),
+        name="api_academics_student_progress",
+    ),
+    path(
+        "academics/students/<str:student_id>/warnings/",
+        academics_api.StudentAcademicWarningListApi.as_view(),
+        name="api_academics_student_warnings",
+    ),
+    path(
+        "academics/warnings/<int:pk>/", academics_api.AcademicWarningDetailApi.as_view(), name="api_academics_warning"
+    ),
+    path("academics/flags/", academics_api.AcademicFlagListApi.as_view(), name="api_academics_flags"),
+    path(
+        "academics/flags/decisions/",
+        academics_api.AcademicDecisionCreateApi.as_view(),
+        name="api_academics_flag_decisions",
+    ),
 ]

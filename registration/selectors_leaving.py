@@ -194,11 +194,30 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
     # Academics: the credit rule for being ordered to quit (Supplementary 32.I-III) is met; a person decides.
     from academics.selectors import credit_warnings
 
-    for warning in credit_warnings(user=user):
+    for warning in credit_warnings(user=user, today=today):
         if warning.standing.must_quit:
             flags.append(
                 DecisionFlag(warning.student, _("Too few credits: the rule for being ordered to quit is met"), today)
             )
+    # Academics: a school referred the student for an ordered-to-quit decision; it stays until the office decides.
+    from django.utils import timezone
+
+    from academics.selectors import referrals_for_office
+
+    decided = StatusChange.objects.filter(
+        student_id=OuterRef("student_id"),
+        kind__in=(StatusChangeKind.WITHDRAWAL, StatusChangeKind.DISMISSAL),
+        created_at__gte=OuterRef("decided_at"),
+    )
+    for referral in referrals_for_office(students=visible).exclude(Exists(decided)):
+        flags.append(
+            DecisionFlag(
+                referral.student,
+                _("Referred by the school for an ordered-to-quit decision: %(flag)s")
+                % {"flag": referral.get_kind_display()},
+                timezone.localtime(referral.decided_at).date(),
+            )
+        )
     return sorted(flags, key=lambda flag: (flag.since, flag.student.student_id))
 
 

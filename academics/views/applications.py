@@ -203,22 +203,14 @@ def exam_application_review(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                if data["decision"] == "approve":
-                    services.exam_application_approve(
-                        application=application,
-                        actor=request.user,
-                        reason=data["reason"],
-                        expected_version=data["version"],
-                        request=request,
-                    )
-                else:
-                    services.exam_application_reject(
-                        application=application,
-                        actor=request.user,
-                        reason=data["reason"],
-                        expected_version=data["version"],
-                        request=request,
-                    )
+                services.exam_application_decide(
+                    application=application,
+                    approve=data["decision"] == "approve",
+                    actor=request.user,
+                    reason=data["reason"],
+                    expected_version=data["version"],
+                    request=request,
+                )
             except ConflictError as exc:
                 messages.error(request, str(exc))
                 return redirect("academics_exam_application_review", pk=application.pk)

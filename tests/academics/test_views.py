@@ -164,7 +164,7 @@ def test_staff_see_the_credit_warning_before_the_quit_flag(client_for, student, 
         enter(offering(school_a, semester, small.code, assessed_on=datetime.date(2021 + n, 1, 5)), student, "80",
               by=staff_a, today=datetime.date(2021 + n, 1, 6))  # fmt: skip
     body = client_for(staff_a).get(reverse("academics_student_record", args=[student.student_id])).content.decode()
-    assert "Semesters with fewer than 12 credits earned: 2 (longest run: 2)." in body
+    assert "Long semesters with fewer than 12 credits earned: 2 (longest run: 2)." in body
     assert "an academic warning is due" in body
 
 

@@ -335,6 +335,36 @@ MATRIX = {
         "GET": api(405),
         "POST": api(403, a1=404, a2=404, b=404, staff_a=400, staff_b=404, admin=400),
     },
+    # Progress and academic warnings: a1 has a warning issued by school A (the flag list and pages are computed).
+    "academics_my_progress": {"GET": students_only(), "POST": expect(405)},
+    "academics_student_progress": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=404, office=400, admin=400),
+    },
+    "academics_flag_list": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "api_academics_student_progress": {
+        "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_academics_student_warnings": {
+        "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_academics_warning": {
+        "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_academics_flags": {
+        "GET": api(403, a1=404, a2=404, b=404, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": api(405),
+    },
+    "api_academics_flag_decisions": {
+        "GET": api(405),
+        "POST": api(403, a1=404, a2=404, b=404, staff_a=400, staff_b=400, office=400, admin=400),
+    },
     "api_academics_results": {"GET": api(200), "POST": api(405)},
     "api_academics_student_gpa": {
         "GET": api(404, a1=200, staff_a=200, office=200, admin=200),
@@ -592,7 +622,14 @@ def world(db, school_a, school_b):
 
     exam = offering(a1.school, semester, "MATRIX102", assessed_on=today + timedelta(days=30))
     exam_application = exam_application_submit(enrolment=enrol(exam, a1), user=a1.user, kind="drop")
+    from academics.models import AcademicDecision
+
+    academic_warning = AcademicDecision.objects.create(
+        student=a1, kind="year_below_minimum", period="2025-2026", outcome="warning", reason="Meet your adviser",
+        decided_by=people["staff_a"],
+    )  # fmt: skip
     objects = {
+        "academic_warning": academic_warning,
         "exam_application": exam_application,
         "academics_offering": academics_offering,
         "academics_result": academics_result,
@@ -682,6 +719,8 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["academics_offering"].pk})
     if name == "academics_course_edit":
         return reverse(name, kwargs={"pk": objects["academics_offering"].course_id})
+    if name == "api_academics_warning":
+        return reverse(name, kwargs={"pk": objects["academic_warning"].pk})
     if name == "academics_exam_apply":
         return reverse(name, kwargs={"pk": objects["exam_application"].enrolment_id})
     if name in (

@@ -85,6 +85,7 @@ class World:
     clearance_item: object = None
     status_change: object = None
     exam_application: object = None
+    academic_warning: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -100,6 +101,7 @@ class World:
             self.clearance_item.pk,
             self.status_change.pk,
             self.exam_application.pk,
+            self.academic_warning.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -181,7 +183,15 @@ def world(
 
     exam = offering(student.school, semester, "FUZZ101", assessed_on=today + timedelta(days=21))
     exam_application = exam_application_submit(enrolment=enrol(exam, student), user=student.user, kind="drop")
+    # And an academic warning her school issued her (made directly: the replay only asks who may read it).
+    from academics.models import AcademicDecision
+
+    academic_warning = AcademicDecision.objects.create(
+        student=student, kind="year_below_minimum", period="2025-2026", outcome="warning", reason="Meet your adviser",
+        decided_by=staff_a,
+    )  # fmt: skip
     return World(
+        academic_warning=academic_warning,
         exam_application=exam_application,
         clearance_item=clearance.items.get(kind="library"),
         status_change=status_change,
@@ -297,6 +307,8 @@ OWNED_OBJECT = {
     "academics": lambda world: world.student.student_id,
     # /api/academics/exam-applications/{id}/...: Amina's application to give up an examination.
     "academics/exam-applications": lambda world: world.exam_application.pk,
+    # /api/academics/warnings/{id}/: an academic warning issued to Amina.
+    "academics/warnings": lambda world: world.academic_warning.pk,
     # /api/leaving/items/{id}/sign/ and /api/status/{id}/decision/: staff endpoints on Amina's records.
     "leaving": lambda world: world.clearance_item.pk,
     "status": lambda world: world.status_change.pk,
