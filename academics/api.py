@@ -301,22 +301,14 @@ class ExamApplicationDecisionApi(PortalApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
-            if values["approve"]:
-                services.exam_application_approve(
-                    application=application,
-                    actor=request.user,
-                    reason=values["reason"],
-                    expected_version=values["version"],
-                    request=request,
-                )
-            else:
-                services.exam_application_reject(
-                    application=application,
-                    actor=request.user,
-                    reason=values["reason"],
-                    expected_version=values["version"],
-                    request=request,
-                )
+            services.exam_application_decide(
+                application=application,
+                approve=values["approve"],
+                actor=request.user,
+                reason=values["reason"],
+                expected_version=values["version"],
+                request=request,
+            )
         except DjangoPermissionDenied:
             raise PermissionDenied from None
         return Response(ExamApplicationDetailSerializer(_visible_application(request, pk)).data)

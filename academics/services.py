@@ -1002,6 +1002,20 @@ def _notify_application_decided(application: ExamApplication) -> None:
     )
 
 
+def _record_decision(locked: ExamApplication, *, state: str, actor: User, reason: str, request=None) -> None:
+    """The decision on the locked pending application, its history and audit, its proof, and the student told."""
+    locked.state = state
+    locked.decision_reason = reason
+    locked.decided_at, locked.decided_by = timezone.now(), actor
+    locked.version += 1
+    locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
+    _record_application_change(
+        locked, from_state=ExamApplicationState.PENDING, actor=actor, reason=reason, request=request
+    )
+    _decide_proof(locked, reviewer=actor)
+    _notify_application_decided(locked)
+
+
 def exam_application_approve(
     *,
     application: ExamApplication,
@@ -1030,16 +1044,7 @@ def exam_application_approve(
         else:
             # Handbook: Academic Rules 16 (approved a week before the examination, not only applied for by then).
             enrolment_drop_approve(enrolment=enrolment, approved_on=today, actor=actor)
-        locked.state = ExamApplicationState.APPROVED
-        locked.decision_reason = reason
-        locked.decided_at, locked.decided_by = timezone.now(), actor
-        locked.version += 1
-        locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
-        _record_application_change(
-            locked, from_state=ExamApplicationState.PENDING, actor=actor, reason=reason, request=request
-        )
-        _decide_proof(locked, reviewer=actor)
-        _notify_application_decided(locked)
+        _record_decision(locked, state=ExamApplicationState.APPROVED, actor=actor, reason=reason, request=request)
     return locked
 
 
@@ -1058,17 +1063,27 @@ def exam_application_reject(
         raise ValidationError({"reason": _("Say why the application is refused; the student sees it.")})
     with transaction.atomic():
         locked = _locked_application(application, expected_version)
-        locked.state = ExamApplicationState.REJECTED
-        locked.decision_reason = reason
-        locked.decided_at, locked.decided_by = timezone.now(), actor
-        locked.version += 1
-        locked.save(update_fields=["state", "decision_reason", "decided_at", "decided_by", "version"])
-        _record_application_change(
-            locked, from_state=ExamApplicationState.PENDING, actor=actor, reason=reason, request=request
-        )
-        _decide_proof(locked, reviewer=actor)
-        _notify_application_decided(locked)
+        _record_decision(locked, state=ExamApplicationState.REJECTED, actor=actor, reason=reason, request=request)
     return locked
+
+
+def exam_application_decide(
+    *,
+    application: ExamApplication,
+    approve: bool,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    request=None,
+) -> ExamApplication:
+    """Approve or reject, as the review page and the API ask."""
+    if approve:
+        return exam_application_approve(
+            application=application, actor=actor, reason=reason, expected_version=expected_version, request=request
+        )
+    return exam_application_reject(
+        application=application, actor=actor, reason=reason, expected_version=expected_version, request=request
+    )
 
 
 # --- The catalogue: courses and their offerings per semester ---------------------------------------------------------
