@@ -576,6 +576,9 @@ class StatusChange(models.Model):
     proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Entered by staff first in an emergency (oral application); the student completes the written part after.
     emergency = models.BooleanField(_("emergency (entered by staff)"), default=False)
+    # A resumption applied for after its term began (Academic Rules 30: before the term), still within the 2 weeks
+    # of Supplementary 32.V: taken, and shown to the approvers as late.
+    applied_late = models.BooleanField(_("applied after the term began"), default=False)
     route = models.JSONField(default=list)
     step = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(
@@ -621,3 +624,59 @@ class StatusDecision(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def overlapping(self, first_day, last_day):
+        return self.filter(first_day__lte=last_day, last_day__gte=first_day)
+
+
+class Absence(models.Model):
+    """Days a student was absent from classes, as the school recorded them (attendance).
+
+    Never deleted: a record entered by mistake is withdrawn with who, when and why, and stays in the history.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="absences")
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(_("why withdrawn"), max_length=500, blank=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_day", "-id"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        indexes = [models.Index(fields=["student", "first_day"], name="absence_student_day_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="absence_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} {self.first_day}..{self.last_day}"
+
+
+class AttendanceNotice(models.Model):
+    """The student was told once per term that an attendance rule was met (unique: told once, not twice)."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
+    semester = models.ForeignKey(Semester, on_delete=models.PROTECT, related_name="+")
+    flag = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "semester", "flag"], name="one_attendance_notice_per_term"),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} {self.semester_id} {self.flag}"

@@ -109,3 +109,9 @@ def can_view_status_work(user) -> bool:
     return permissions.is_admin(user) or (
         permissions.is_staff_member(user) and user.role in (Role.SCHOOL_STAFF, Role.INTERNATIONAL_OFFICE)
     )
+
+
+def can_record_attendance(user, student) -> bool:
+    """The student's school records attendance (the class adviser's office); the International College and admins
+    may too (STATUS Art. 12; Supplementary 32.VI)."""
+    return can_enter_status_for(user, student)

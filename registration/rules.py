@@ -493,3 +493,101 @@ def phone_number_plausible(phone: str) -> bool:
     allowed = set("0123456789+-() .")
     digits = sum(character.isdigit() for character in phone)
     return bool(phone) and set(phone) <= allowed and 6 <= digits <= 15 and "+" not in phone[1:]
+
+
+class ResumptionTiming(StrEnum):
+    IN_TIME = "in_time"
+    LATE = "late"
+    TOO_LATE = "too_late"
+
+
+def resumption_timing(*, applied_on: date, term_starts_on: date, suspension_last_day: date) -> ResumptionTiming:
+    """Whether a resumption application is in time for the term it resumes in.
+
+    Handbook: Academic Rules 30 - resumption is applied for before the new term (STATUS Art. 20: 4 weeks before).
+    Handbook: Supplementary 32.V - a student who has not applied within 2 weeks after the suspension ended is
+    dismissed, so an application after the term began is still taken (late, shown to the approvers) until then, and
+    refused after it: by then the office decides the student's status.
+    """
+    if applied_on < term_starts_on:
+        return ResumptionTiming.IN_TIME
+    if applied_on <= resumption_deadline(suspension_last_day):
+        return ResumptionTiming.LATE
+    return ResumptionTiming.TOO_LATE
+
+
+# --- Attendance -----------------------------------------------------------------------------------------------------
+# Handbook: Supplementary 32.VI; STATUS Art. 21.VI - absent from classes 2 weeks in succession without leave.
+ABSENCE_WITHOUT_LEAVE_DAYS = 14
+# STATUS Art. 12 - absent from class for more than 4 weeks in one semester: must apply for suspension.
+ABSENCE_SUSPENSION_DAYS = 28
+
+
+class AttendanceFlag(StrEnum):
+    ABSENT_WITHOUT_LEAVE = "absent_without_leave"
+    MUST_APPLY_FOR_SUSPENSION = "must_apply_for_suspension"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from first to last, both included."""
+
+    first: date
+    last: date
+
+    def __post_init__(self):
+        if self.last < self.first:
+            raise ValueError("A period cannot end before it starts.")
+
+
+@dataclass(frozen=True)
+class AttendanceStanding:
+    days_absent: int
+    longest_without_leave: int
+    # The day each flag was reached (None: not reached): the day the run without leave reached 2 weeks, the day the
+    # term's absences passed 4 weeks.
+    without_leave_since: date | None
+    over_four_weeks_since: date | None
+
+    @property
+    def flags(self) -> tuple[AttendanceFlag, ...]:
+        found = []
+        if self.without_leave_since is not None:
+            found.append(AttendanceFlag.ABSENT_WITHOUT_LEAVE)
+        if self.over_four_weeks_since is not None:
+            found.append(AttendanceFlag.MUST_APPLY_FOR_SUSPENSION)
+        return tuple(found)
+
+
+def _days_of(periods, *, first: date, last: date) -> list[date]:
+    days: set[date] = set()
+    for period in periods:
+        start, end = max(period.first, first), min(period.last, last)
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return sorted(days)
+
+
+def attendance_standing(absences, leaves, *, term_starts_on: date, term_ends_on: date) -> AttendanceStanding:
+    """A student's attendance in one term from the absences the school recorded and the approved leaves.
+
+    Days are calendar days (a week is 7 days, weekends inside an absence included), overlapping records count once,
+    and only days inside the term count. A day covered by an approved leave (or suspension) is absent with leave: it
+    counts towards the 4 weeks (STATUS Art. 12 counts all absence) but breaks a run without leave (Supplementary
+    32.VI). Reached on day 14 of a run without leave; passed on day 29 of absence in the term.
+    """
+    days = _days_of(absences, first=term_starts_on, last=term_ends_on)
+    excused = set(_days_of(leaves, first=term_starts_on, last=term_ends_on))
+    longest = run = 0
+    without_leave_since = None
+    previous = None
+    for day in days:
+        if day in excused:
+            run = 0
+        else:
+            run = run + 1 if previous is not None and day - previous == timedelta(days=1) and run else 1
+            if run == ABSENCE_WITHOUT_LEAVE_DAYS and without_leave_since is None:
+                without_leave_since = day
+            longest = max(longest, run)
+        previous = day
+    over = days[ABSENCE_SUSPENSION_DAYS] if len(days) > ABSENCE_SUSPENSION_DAYS else None
+    return AttendanceStanding(len(days), longest, without_leave_since, over)

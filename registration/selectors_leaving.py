@@ -152,8 +152,9 @@ class DecisionFlag:
 
 def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
     """Students the office must decide on: not resuming within 2 weeks after a suspension (Supplementary 32.V), the
-    registration's two-week list still open (HANDBOOK Current Student Registration), and the academics credit rule
-    for being ordered to quit met (Supplementary 32.I-III)."""
+    registration's two-week list still open (HANDBOOK Current Student Registration), the academics credit rule
+    for being ordered to quit met (Supplementary 32.I-III) or a school's referral, and attendance (Supplementary
+    32.VI; STATUS Art. 12)."""
     from django.utils.translation import gettext as _
 
     from registration import rules
@@ -218,6 +219,31 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
                 timezone.localtime(referral.decided_at).date(),
             )
         )
+    # Attendance: 2 weeks in succession without leave (Supplementary 32.VI), and over 4 weeks in the term without a
+    # suspension applied for (STATUS Art. 12).
+    from registration.services.attendance import attendance_of, attendance_term
+
+    term = attendance_term(today)
+    if term is not None:
+        enrolled = visible.filter(status__in=("enrolled", "on_leave"))
+        for attendance in attendance_of(students=enrolled, term=term).values():
+            standing = attendance.standing
+            if standing.without_leave_since is not None:
+                flags.append(
+                    DecisionFlag(
+                        attendance.student,
+                        _("Absent from classes 2 weeks in succession without leave"),
+                        standing.without_leave_since,
+                    )
+                )
+            if standing.over_four_weeks_since is not None and not attendance.applied_for_suspension:
+                flags.append(
+                    DecisionFlag(
+                        attendance.student,
+                        _("Absent over 4 weeks this term and no suspension applied for"),
+                        standing.over_four_weeks_since,
+                    )
+                )
     return sorted(flags, key=lambda flag: (flag.since, flag.student.student_id))
 
 

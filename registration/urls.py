@@ -71,9 +71,29 @@ urlpatterns += [
     path("staff/status/students/<str:student_id>/", status.status_timeline, name="status_timeline"),
 ]
 
+# Attendance (registration.views.attendance): absences recorded by the schools, flags for the decision list.
+from registration.views import attendance  # noqa: E402
+
+urlpatterns += [
+    path("staff/status/attendance/", attendance.attendance_list, name="attendance_list"),
+    path("staff/status/attendance/<str:student_id>/", attendance.attendance_student, name="attendance_student"),
+    path("staff/status/absences/<int:pk>/withdraw/", attendance.attendance_withdraw, name="attendance_withdraw"),
+]
+
 from registration.api import status as status_api  # noqa: E402
 
 urlpatterns += [
     path("api/status/", status_api.StatusMineApi.as_view(), name="api_status_mine"),
     path("api/status/<int:pk>/decision/", status_api.StatusDecisionApi.as_view(), name="api_status_decision"),
+]
+
+from registration.api import attendance as attendance_api  # noqa: E402
+
+urlpatterns += [
+    path("api/status/absences/", attendance_api.AbsenceListApi.as_view(), name="api_absences"),
+    path(
+        "api/status/absences/<int:pk>/withdraw/",
+        attendance_api.AbsenceWithdrawApi.as_view(),
+        name="api_absence_withdraw",
+    ),
 ]

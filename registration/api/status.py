@@ -37,6 +37,7 @@ class StatusChangeSerializer(serializers.Serializer):
     current_step = serializers.CharField()
     state = serializers.CharField(help_text="pending, approved or rejected.")
     emergency = serializers.BooleanField()
+    applied_late = serializers.BooleanField(help_text="A resumption applied for after its term began.")
     has_proof = serializers.SerializerMethodField()
     version = serializers.IntegerField()
     decisions = StatusDecisionSerializer(many=True, source="decisions.all")

@@ -2,9 +2,17 @@
 
 - online_form: the student's draft, step by step, submission, item decisions, the visa-extension letter;
 - desk: the onsite check-in desk;
-- deferral: leave of registration, the two-week list and the reminders to register.
+- deferral: leave of registration, the two-week list and the reminders to register;
+- status, clearance: leave of absence, suspension, resumption, withdrawal; the leaving-school clearance;
+- attendance: absences recorded by the schools and what the rules make of them.
 """
 
+from registration.services.attendance import (  # noqa: E402, F401
+    absence_record,
+    absence_withdraw,
+    attendance_of,
+    attendance_term,
+)
 from registration.services.clearance import (  # noqa: F401, E402
     clearance_item_needs,
     clearance_item_sign,

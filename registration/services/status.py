@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal import services as portal_services
 from portal.audit import audit_record
-from portal.models import EvidenceKind, Student, StudentStatus, User
+from portal.models import EvidenceKind, Semester, Student, StudentStatus, User
 from portal.services import ConflictError
 from registration import rules
 from registration.models import (
@@ -73,6 +73,18 @@ def latest_suspension(student: Student) -> StatusChange | None:
     )
 
 
+def _resumption_timing(*, suspension: StatusChange, first_day: date, today: date) -> rules.ResumptionTiming | None:
+    """In time, late or too late for the term the student resumes in (None: no calendar for that term yet)."""
+    term = Semester.objects.filter(ends_on__gte=first_day).order_by("starts_on").first()
+    if term is None:
+        return None
+    return rules.resumption_timing(
+        applied_on=today,
+        term_starts_on=term.starts_on,
+        suspension_last_day=suspension.last_day or suspension.first_day,
+    )
+
+
 def _route_for(*, student: Student, kind: str, category: str, first_day: date, last_day: date | None) -> list[str]:
     if kind == StatusChangeKind.LEAVE:
         if last_day is None:
@@ -113,6 +125,7 @@ def status_apply(
     category: str = "",
     proof=None,
     emergency: bool = False,
+    today: date | None = None,
 ) -> StatusChange:
     """A student applies (or staff enter an emergency leave first), with the approval route the length decides."""
     own = user.pk == student.user_id
@@ -126,6 +139,7 @@ def status_apply(
     if last_day is not None and last_day < first_day:
         raise ValidationError({"last_day": _("The end cannot be before the start.")})
     suspension = None
+    timing = None
     if kind == StatusChangeKind.LEAVE and rules.sick_leave_needs_certificate(category) and proof is None and own:
         raise ValidationError({"proof": _("A sick leave needs a hospital certificate (Class A Grade 2 or above).")})
     if kind == StatusChangeKind.RESUMPTION:
@@ -134,6 +148,18 @@ def status_apply(
             raise ValidationError({"kind": _("Only a suspended student applies to resume studies.")})
         if rules.resumption_needs_recovery_certificate(suspension.category) and proof is None:
             raise ValidationError({"proof": _("Resuming after an illness needs a hospital's recovery certificate.")})
+        timing = _resumption_timing(suspension=suspension, first_day=first_day, today=today or timezone.localdate())
+        if timing == rules.ResumptionTiming.TOO_LATE:
+            raise ValidationError(
+                {
+                    "first_day": _(
+                        "Resumption is applied for before the term begins, and at the latest 2 weeks after the "
+                        "suspension ended (%(deadline)s). Choose a later term, or talk to the International College: "
+                        "the office now decides your status."
+                    )
+                    % {"deadline": rules.resumption_deadline(suspension.last_day).isoformat()}
+                }
+            )
     if kind == StatusChangeKind.SUSPENSION and student.status == StudentStatus.SUSPENDED:
         raise ValidationError({"kind": _("You are already suspended.")})
     if StatusChange.objects.filter(student=student, kind=kind, state=StatusChangeState.PENDING).exists():
@@ -154,6 +180,7 @@ def status_apply(
             reason=reason,
             proof=evidence,
             emergency=emergency and not own,
+            applied_late=kind == StatusChangeKind.RESUMPTION and timing == rules.ResumptionTiming.LATE,
             route=route,
             suspension=suspension,
             created_by=user,

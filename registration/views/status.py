@@ -79,6 +79,12 @@ def _apply(request, form, *, student, emergency=False):
     return None
 
 
+def _own_attendance(student) -> dict:
+    term = services.attendance_term(timezone.localdate())
+    attendance = services.attendance_of(students=[student], term=term).get(student.pk) if term else None
+    return {"attendance": attendance, "attendance_term": term}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @student_required
 def status_mine(request):
@@ -94,6 +100,7 @@ def status_mine(request):
         "changes": selectors_leaving.status_changes_of(student=student),
         "timeline": selectors_leaving.status_timeline(student=student),
         "scholarship_suspended": services.scholarship_suspended(student=student, today=timezone.localdate()),
+        **_own_attendance(student),
     }
     return render(request, "registration/status/student.html", context, status=400 if form.errors else 200)
 

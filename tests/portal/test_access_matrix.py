@@ -457,6 +457,28 @@ MATRIX = {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
         "POST": expect(405),
     },
+    # Attendance: school A's staff, the office and admins record for a1; a withdrawal without a reason goes back to
+    # the student's page with the error (302).
+    "attendance_list": {
+        "GET": staff_only(403, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": staff_only(403, staff_a=400, staff_b=400, office=400, admin=400),
+    },
+    "attendance_student": {
+        "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
+        "POST": expect(405),
+    },
+    "attendance_withdraw": {
+        "GET": expect(405),
+        "POST": staff_only(403, staff_a=302, staff_b=404, office=302, admin=302),
+    },
+    "api_absences": {
+        "GET": api(403, a1=200, a2=200, b=200, staff_a=200, staff_b=200, office=200, admin=200),
+        "POST": api(403, staff_a=400, staff_b=400, office=400, admin=400),
+    },
+    "api_absence_withdraw": {
+        "GET": api(405),
+        "POST": api(403, a1=404, a2=404, b=404, staff_a=400, staff_b=404, office=400, admin=400),
+    },
     "api_schema": {"GET": api(200), "POST": api(405)},
     "api_docs": {"GET": api(200), "POST": api(405)},
 }
@@ -628,7 +650,16 @@ def world(db, school_a, school_b):
         student=a1, kind="year_below_minimum", period="2025-2026", outcome="warning", reason="Meet your adviser",
         decided_by=people["staff_a"],
     )  # fmt: skip
+    from registration.models import Absence
+
+    absence = Absence.objects.create(
+        student=a1,
+        first_day=today - timedelta(days=3),
+        last_day=today - timedelta(days=2),
+        recorded_by=people["staff_a"],
+    )
     objects = {
+        "absence": absence,
         "academic_warning": academic_warning,
         "exam_application": exam_application,
         "academics_offering": academics_offering,
@@ -701,6 +732,8 @@ def url_for(name, pattern, objects):
         "api_fees_refund_paid",
     ):
         return reverse(name, kwargs={"pk": objects["refund"].pk})
+    if name in ("attendance_withdraw", "api_absence_withdraw"):
+        return reverse(name, kwargs={"pk": objects["absence"].pk})
     if name in ("status_proof", "status_decide", "api_status_decision"):
         return reverse(name, kwargs={"pk": objects["status_change"].pk})
     if name == "clearance_detail":
@@ -715,12 +748,12 @@ def url_for(name, pattern, objects):
         return reverse(name, kwargs={"pk": objects["academics_result"].pk})
     if name == "academics_correction_decide":
         return reverse(name, kwargs={"pk": objects["academics_correction"].pk})
+    if name == "api_academics_warning":
+        return reverse(name, kwargs={"pk": objects["academic_warning"].pk})
     if name == "academics_offering_edit":
         return reverse(name, kwargs={"pk": objects["academics_offering"].pk})
     if name == "academics_course_edit":
         return reverse(name, kwargs={"pk": objects["academics_offering"].course_id})
-    if name == "api_academics_warning":
-        return reverse(name, kwargs={"pk": objects["academic_warning"].pk})
     if name == "academics_exam_apply":
         return reverse(name, kwargs={"pk": objects["exam_application"].enrolment_id})
     if name in (

@@ -250,3 +250,46 @@ def test_the_suspension_limits_are_settings(student, settings):
     with pytest.raises(ValidationError):
         suspend(student, datetime.date(2027, 9, 1))
     assert suspend(student, datetime.date(2027, 8, 31)).route == ["school", "international_college"]
+
+
+def _suspended(student, staff_a, office_staff):
+    change = suspend(student, datetime.date(2027, 8, 31), category="personal")
+    services.status_decide(change=change, user=staff_a, approve=True)
+    services.status_decide(change=change, user=office_staff, approve=True)
+    student.refresh_from_db()
+    from tests.factories import SemesterFactory
+
+    SemesterFactory(code="2027-2028-1", starts_on=datetime.date(2027, 9, 6), ends_on=datetime.date(2028, 1, 14))
+    SemesterFactory(code="2027-2028-2", starts_on=datetime.date(2028, 2, 21), ends_on=datetime.date(2028, 7, 7))
+
+
+def resume(student, first_day, today):
+    return services.status_apply(
+        student=student, user=student.user, kind="resumption", first_day=first_day, reason="Ready", today=today
+    )
+
+
+def test_resumption_applied_for_before_the_term_is_in_time(student, staff_a, office_staff):
+    _suspended(student, staff_a, office_staff)
+    assert resume(student, datetime.date(2027, 9, 6), today=datetime.date(2027, 9, 5)).applied_late is False
+
+
+def test_resumption_after_the_term_began_is_taken_as_late_within_two_weeks_of_the_suspension(
+    student, staff_a, office_staff, client_for
+):
+    _suspended(student, staff_a, office_staff)
+    change = resume(student, datetime.date(2027, 9, 6), today=datetime.date(2027, 9, 14))
+    assert change.applied_late is True
+    page = client_for(staff_a).get(f"/staff/status/{change.pk}/")
+    assert "applied after the term began" in page.content.decode()
+
+
+def test_resumption_more_than_two_weeks_after_the_suspension_and_after_the_term_began_is_refused(
+    student, staff_a, office_staff
+):
+    _suspended(student, staff_a, office_staff)
+    with pytest.raises(ValidationError) as error:
+        resume(student, datetime.date(2027, 9, 6), today=datetime.date(2027, 9, 15))
+    assert "2027-09-14" in " ".join(error.value.message_dict["first_day"])
+    # Resuming from the next term is still applied for before that term.
+    assert resume(student, datetime.date(2028, 2, 21), today=datetime.date(2027, 9, 15)).applied_late is False

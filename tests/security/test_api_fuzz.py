@@ -86,6 +86,7 @@ class World:
     status_change: object = None
     exam_application: object = None
     academic_warning: object = None
+    absence: object = None
     people: dict = field(default_factory=dict)
 
     def known_path_values(self) -> dict[str, list]:
@@ -102,6 +103,7 @@ class World:
             self.status_change.pk,
             self.exam_application.pk,
             self.academic_warning.pk,
+            self.absence.pk,
         ]
         students = [self.student, self.classmate, self.other_school_student]
         return {"id": ids, "pk": ids, "student_id": [s.student_id for s in students]}
@@ -190,7 +192,14 @@ def world(
         student=student, kind="year_below_minimum", period="2025-2026", outcome="warning", reason="Meet your adviser",
         decided_by=staff_a,
     )  # fmt: skip
+    # Attendance: two days of absence her school recorded.
+    from registration.models import Absence
+
+    absence = Absence.objects.create(
+        student=student, first_day=today - timedelta(days=3), last_day=today - timedelta(days=2), recorded_by=staff_a
+    )
     return World(
+        absence=absence,
         academic_warning=academic_warning,
         exam_application=exam_application,
         clearance_item=clearance.items.get(kind="library"),
@@ -312,6 +321,8 @@ OWNED_OBJECT = {
     # /api/leaving/items/{id}/sign/ and /api/status/{id}/decision/: staff endpoints on Amina's records.
     "leaving": lambda world: world.clearance_item.pk,
     "status": lambda world: world.status_change.pk,
+    # /api/status/absences/{id}/withdraw/: an absence recorded for Amina.
+    "status/absences": lambda world: world.absence.pk,
 }
 
 

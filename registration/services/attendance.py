@@ -1,0 +1,189 @@
+"""Attendance: the absences a school records, and what the rules make of them.
+
+Handbook: Supplementary 32.VI (absent 2 weeks in succession without leave: the office decides); STATUS Art. 12
+(absent more than 4 weeks in a semester: the student must apply for suspension, and is told so once a term).
+Absences are never deleted; a mistaken record is withdrawn with a reason.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import services as portal_services
+from portal.audit import audit_record
+from portal.models import Semester, Student, StudentStatus, User
+from portal.services import ConflictError
+from registration import rules
+from registration.models import (
+    Absence,
+    AttendanceNotice,
+    StatusChange,
+    StatusChangeKind,
+    StatusChangeState,
+)
+from registration.permissions import can_record_attendance
+
+NOTE_MAX_LENGTH = 500
+# Absence and leave both count against approved leave of absence; an approved suspension also excuses the days.
+EXCUSING_KINDS = (StatusChangeKind.LEAVE, StatusChangeKind.SUSPENSION)
+
+
+def attendance_term(today: date) -> Semester | None:
+    """The term attendance is counted in: the current one, else the last one that ended (in a vacation)."""
+    return Semester.objects.current(today) or Semester.objects.filter(ends_on__lt=today).order_by("-ends_on").first()
+
+
+@dataclass(frozen=True)
+class StudentAttendance:
+    student: Student
+    standing: rules.AttendanceStanding
+    absences: list[Absence]
+    applied_for_suspension: bool
+
+
+def attendance_of(*, students, term: Semester) -> dict[int, StudentAttendance]:
+    """The term's attendance of many students at once (three queries, whatever their number); only students with
+    at least one absence recorded in the term are in the result."""
+    absences = list(
+        Absence.objects.active()
+        .overlapping(term.starts_on, term.ends_on)
+        .filter(student__in=students)
+        .select_related("student__school", "recorded_by")
+        .order_by("student_id", "first_day", "pk")
+    )
+    ids = {absence.student_id for absence in absences}
+    if not ids:
+        return {}
+    leaves: dict[int, list[rules.Period]] = {}
+    suspension_applied: set[int] = set()
+    changes = StatusChange.objects.filter(
+        student_id__in=ids,
+        kind__in=EXCUSING_KINDS,
+        first_day__lte=term.ends_on,
+    ).filter(Q(last_day__isnull=True) | Q(last_day__gte=term.starts_on))
+    for student_id, kind, state, first_day, last_day in changes.values_list(
+        "student_id", "kind", "state", "first_day", "last_day"
+    ):
+        if kind == StatusChangeKind.SUSPENSION and state in (StatusChangeState.PENDING, StatusChangeState.APPROVED):
+            suspension_applied.add(student_id)
+        if state == StatusChangeState.APPROVED:
+            leaves.setdefault(student_id, []).append(rules.Period(first_day, last_day or term.ends_on))
+    by_student: dict[int, list[Absence]] = {}
+    for absence in absences:
+        by_student.setdefault(absence.student_id, []).append(absence)
+    result = {}
+    for student_id, own in by_student.items():
+        standing = rules.attendance_standing(
+            [rules.Period(absence.first_day, absence.last_day) for absence in own],
+            leaves.get(student_id, []),
+            term_starts_on=term.starts_on,
+            term_ends_on=term.ends_on,
+        )
+        result[student_id] = StudentAttendance(own[0].student, standing, own, student_id in suspension_applied)
+    return result
+
+
+def _check_period(first_day: date, last_day: date, today: date) -> None:
+    if last_day < first_day:
+        raise ValidationError({"last_day": _("The end cannot be before the start.")})
+    if last_day > today:
+        raise ValidationError({"last_day": _("Record an absence once it has happened: the end is in the future.")})
+
+
+def _tell_student_to_apply_for_suspension(*, student: Student, term: Semester) -> None:
+    """STATUS Art. 12: over 4 weeks absent in the term -> the student must apply for suspension; told once a term
+    (the unique notice row, not a check, keeps a second recording from telling twice)."""
+    attendance = attendance_of(students=[student], term=term).get(student.pk)
+    if attendance is None or rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION not in attendance.standing.flags:
+        return
+    if attendance.applied_for_suspension:
+        return
+    try:
+        with transaction.atomic():
+            AttendanceNotice.objects.create(
+                student=student, semester=term, flag=rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION.value
+            )
+    except IntegrityError:
+        return
+    portal_services.notify(
+        user=student.user,
+        template="registration/email/attendance_suspension",
+        context={"student": student, "days": attendance.standing.days_absent, "term": term},
+        url=reverse("status_mine"),
+    )
+
+
+def absence_record(
+    *, student: Student, user: User, first_day: date, last_day: date, note: str = "", today: date | None = None
+) -> Absence:
+    """The school records days a student was absent from classes."""
+    if not can_record_attendance(user, student):
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": _("Keep the note under 500 characters.")})
+    _check_period(first_day, last_day, today)
+    if student.status not in (StudentStatus.ENROLLED, StudentStatus.ON_LEAVE):
+        raise ValidationError({"student": _("Absences are recorded for enrolled students only.")})
+    with transaction.atomic():
+        # Two staff recording the same student at once queue here, so the overlap check below sees the other's row.
+        Student.objects.select_for_update().filter(pk=student.pk).first()
+        clash = Absence.objects.active().filter(student=student).overlapping(first_day, last_day).first()
+        if clash is not None:
+            raise ConflictError(
+                _(
+                    "This overlaps the absence already recorded from %(first)s to %(last)s; withdraw that record "
+                    "first if it was wrong."
+                )
+                % {"first": clash.first_day.isoformat(), "last": clash.last_day.isoformat()}
+            )
+        absence = Absence.objects.create(
+            student=student, first_day=first_day, last_day=last_day, note=note, recorded_by=user
+        )
+        audit_record(
+            actor=user,
+            action="attendance.absence_recorded",
+            target=absence,
+            student=student,
+            changes={"first_day": str(first_day), "last_day": str(last_day)},
+            reason=note,
+        )
+        term = attendance_term(last_day)
+        if term is not None:
+            _tell_student_to_apply_for_suspension(student=student, term=term)
+    return absence
+
+
+def absence_withdraw(*, absence: Absence, user: User, reason: str) -> Absence:
+    """A record entered by mistake is withdrawn with a reason (kept, never deleted)."""
+    if not can_record_attendance(user, absence.student):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the record is withdrawn.")})
+    if len(reason) > NOTE_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
+    with transaction.atomic():
+        locked = Absence.objects.select_for_update().get(pk=absence.pk)
+        if locked.withdrawn_at is not None:
+            raise ConflictError(_("This record was already withdrawn."))
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = user
+        locked.withdrawn_reason = reason
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        audit_record(
+            actor=user,
+            action="attendance.absence_withdrawn",
+            target=locked,
+            student=locked.student,
+            changes={"withdrawn": ["", "yes"]},
+            reason=reason,
+        )
+    return locked
