@@ -118,3 +118,26 @@ def _fill(form, student: Student, semester: Semester, *, scan: bytes, pdf: bytes
     if services.scholarship_statement_due(form):
         data["sign_statement"] = True
     return save(form=form, step="agree", user=user, data=data)
+
+
+def seed_attendance_demo(*, students: list[Student], office: User) -> int:
+    """Absences in the current term: a short one, 2 weeks in succession without leave, and over 4 weeks (the
+    student is told to apply for suspension). Students who already have absences are left as they are."""
+    from registration.models import Absence
+
+    today = timezone.localdate()
+    term = services.attendance_term(today)
+    if term is None or term.ends_on < today:
+        return 0
+    lengths = (3, 15, 30, 1)
+    recorded = 0
+    for student, length in zip(students, lengths, strict=False):
+        last_day = today - timedelta(days=1)
+        first_day = last_day - timedelta(days=length - 1)
+        if first_day < term.starts_on or Absence.objects.filter(student=student).exists():
+            continue
+        services.absence_record(
+            student=student, user=office, first_day=first_day, last_day=last_day, note="Demo: not seen in class"
+        )
+        recorded += 1
+    return recorded

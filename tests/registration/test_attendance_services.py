@@ -192,3 +192,17 @@ def test_the_decision_list_query_count_stays_flat(term, school_a, staff_a, offic
     add(20, 100)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(status_decision_list(user=office_staff, today=TODAY)) == 22
+
+
+def test_the_demo_data_shows_both_flags_and_runs_twice_without_adding(school_a, office_staff):
+    from django.utils import timezone
+
+    from registration.demo import seed_attendance_demo
+
+    today = timezone.localdate()
+    SemesterFactory(starts_on=today - datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=60))
+    pupils = [StudentFactory(student_id=f"20277{n:05d}", school=school_a) for n in range(4)]
+    assert seed_attendance_demo(students=pupils, office=office_staff) == 4
+    assert seed_attendance_demo(students=pupils, office=office_staff) == 0
+    flags = {flag.flag for flag in status_decision_list(user=office_staff, today=today)}
+    assert any("2 weeks" in flag for flag in flags) and any("4 weeks" in flag for flag in flags)

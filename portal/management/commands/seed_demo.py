@@ -334,6 +334,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._demo_evidence(reviewer=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE))
             self._demo_registration(staff, ready, now)
+            self._demo_attendance(staff, ready)
             self._demo_academics([semester["code"] for semester in demo_semesters(today, now)])
 
         self._print_logins(staff, ready, first_login, result)
@@ -422,6 +423,15 @@ class Command(BaseCommand):
             finance=next(user for user in staff if user.role == Role.FINANCE),
             scan=_demo_scan_png("Demo"),
             pdf=_demo_pdf(),
+        )
+
+    def _demo_attendance(self, staff: list[User], ready: list[Student]) -> None:
+        """Absences this term for a few students, so the attendance page and the decision list have flags to show."""
+        from registration.demo import seed_attendance_demo
+
+        others = Student.objects.exclude(pk__in=[s.pk for s in ready]).order_by("student_id")
+        seed_attendance_demo(
+            students=list(others[60:64]), office=next(user for user in staff if user.role == Role.INTERNATIONAL_OFFICE)
         )
 
     def _demo_academics(self, codes: list[str]) -> None:
