@@ -1,4 +1,5 @@
-"""Django admin registrations of the academics app: the catalogue of courses and offerings.
+"""Django admin registrations of the academics app: the catalogue of courses and offerings, and the programmes'
+graduation requirements the progress rules read.
 
 Results are not edited here: they change only through academics.services (phase rules, history, audit).
 """
@@ -13,6 +14,19 @@ from academics.models import (
     Offering,
     ProgrammeRequirement,
 )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by academics.services (decisions, applications): the admin reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Course)
@@ -52,21 +66,12 @@ class ProgrammeRequirementAdmin(admin.ModelAdmin):
 
 
 @admin.register(AcademicDecision)
-class AcademicDecisionAdmin(admin.ModelAdmin):
+class AcademicDecisionAdmin(ReadOnlyAdmin):
     """Decisions on academic warnings, to read: they are recorded on the student's progress page and never edited."""
 
     list_display = ["student", "kind", "period", "outcome", "decided_by", "decided_at"]
     list_filter = ["outcome", "kind"]
     search_fields = ["student__student_id", "student__name_latin"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ExamApplicationEventInline(admin.TabularInline):
@@ -81,7 +86,7 @@ class ExamApplicationEventInline(admin.TabularInline):
 
 
 @admin.register(ExamApplication)
-class ExamApplicationAdmin(admin.ModelAdmin):
+class ExamApplicationAdmin(ReadOnlyAdmin):
     """Applications to defer or give up an examination, to read: the school decides on its queue (the service
     marks the enrolment, decides the proof and tells the student), never here."""
 
@@ -99,12 +104,3 @@ class ExamApplicationAdmin(admin.ModelAdmin):
         "decided_by",
     ]
     inlines = [ExamApplicationEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

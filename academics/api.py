@@ -1,5 +1,6 @@
 """The academics API: results and GPA (a student their own, read-only; school staff their school; the office all)
-and transcript requests. Thin views over academics.selectors and academics.services, in portal.api's conventions.
+and transcript requests; progress and graduation checks, and decisions on academic warnings (staff of the student's
+school). Thin views over academics.selectors and academics.services, in portal.api's conventions.
 """
 
 from datetime import date

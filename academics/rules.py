@@ -1061,12 +1061,8 @@ def study_progress(
     Without a requirement (graduation credits and normal length unknown) no graduating semester is left out and
     neither the Academic Rules 15 warnings nor the longest length of study can be checked.
     """
-    try:
-        rule = CREDIT_RULES[Program(program)]
-    except ValueError:
-        raise ValueError(
-            f"Unknown programme {program!r}; expected one of {', '.join(p.value for p in Program)}."
-        ) from None
+    # The programme's rule of Supplementary 32.I-III (an unknown programme is refused there).
+    rule = credit_shortfalls((), program).rule
     first_graduating = (
         graduating_from(enrolment_year=enrolment_year, normal_length_years=requirement.normal_length_years)
         if requirement is not None
