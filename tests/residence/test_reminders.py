@@ -223,3 +223,39 @@ def test_the_job_runs_a_constant_number_of_queries(on_record, insured, school_a)
     with CaptureQueriesContext(connection) as many:
         assert run(TODAY + timedelta(days=16))["sent"] == 14
     assert len(many) == len(few)
+
+
+def test_a_reminder_that_finds_no_message_stops_the_run_instead_of_being_marked_sent(amina, on_record, settings):
+    permit(on_record, amina, date(2026, 12, 14))
+    # Messages are written for the portal's languages only; a claim whose message is missing must not stay claimed.
+    with mock.patch("residence.services.reminders._fallback_language", return_value="xx"):
+        amina.user.language = "fr"
+        amina.user.save(update_fields=["language"])
+        with pytest.raises(RuntimeError):
+            run()
+    assert reminders(amina) == []
+    amina.user.language = "zh-hans"
+    amina.user.save(update_fields=["language"])
+    run()
+    assert reminders(amina, ObligationKind.PERMIT_EXTENSION) == [30]
+    assert sent_to(amina).count() == 1
+
+
+@pytest.mark.parametrize("value", ['a"b\\c', "x,y {z}", "NULL", "", " 中文\n\t"])
+def test_array_literals_round_trip_any_text(value):
+    from django.db import connection
+
+    from residence.services.reminders import _array
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [_array([value, None])])
+        assert cursor.fetchone()[0] == [value, None]
+
+
+def test_array_literals_refuse_what_they_cannot_spell():
+    from decimal import Decimal
+
+    from residence.services.reminders import _array
+
+    with pytest.raises(TypeError):
+        _array([Decimal("1.5")])
