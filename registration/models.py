@@ -576,7 +576,7 @@ class StatusChange(models.Model):
     proof = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Entered by staff first in an emergency (oral application); the student completes the written part after.
     emergency = models.BooleanField(_("emergency (entered by staff)"), default=False)
-    # A resumption applied for after its term began (Academic Rules 30: before the term), still within the 2 weeks
+    # A resumption applied for after its term began (Academic Rules 31: before the term), still within the 2 weeks
     # of Supplementary 32.V: taken, and shown to the approvers as late.
     applied_late = models.BooleanField(_("applied after the term began"), default=False)
     route = models.JSONField(default=list)

@@ -113,5 +113,5 @@ def can_view_status_work(user) -> bool:
 
 def can_record_attendance(user, student) -> bool:
     """The student's school records attendance (the class adviser's office); the International College and admins
-    may too (STATUS Art. 12; Supplementary 32.VI)."""
+    may too (STATUS Art. 12; Supplementary 32.VII)."""
     return can_enter_status_for(user, student)

@@ -479,7 +479,7 @@ def resumption_deadline(suspension_last_day: date) -> date:
 
 
 def resumption_needs_recovery_certificate(suspension_reason: str) -> bool:
-    """Resuming after a suspension for illness needs a hospital's recovery certificate (Academic Rules 30)."""
+    """Resuming after a suspension for illness needs a hospital's recovery certificate (Academic Rules 31)."""
     return suspension_reason in ("illness", "infectious_disease")
 
 
@@ -501,26 +501,33 @@ class ResumptionTiming(StrEnum):
     TOO_LATE = "too_late"
 
 
-def resumption_timing(*, applied_on: date, term_starts_on: date, suspension_last_day: date) -> ResumptionTiming:
+def resumption_timing(
+    *, applied_on: date, term_starts_on: date, suspension_last_day: date, days_before_term: int = 0
+) -> ResumptionTiming:
     """Whether a resumption application is in time for the term it resumes in.
 
-    Handbook: Academic Rules 30 - resumption is applied for before the new term (STATUS Art. 20: 4 weeks before).
-    Handbook: Supplementary 32.V - a student who has not applied within 2 weeks after the suspension ended is
-    dismissed, so an application after the term began is still taken (late, shown to the approvers) until then, and
-    refused after it: by then the office decides the student's status.
+    Handbook: Academic Rules 31 - resumption is applied for before the new term begins (STATUS Art. 20 asks for 4
+    weeks before it: `days_before_term`, a setting, 0 by the handbook). Handbook: Supplementary 32.V - a student who
+    has not applied within 2 weeks after the suspension ended is ordered to quit, whatever term is asked for: too
+    late after that day. Before it, an application after the term began is taken as late (shown to the approvers).
     """
-    if applied_on < term_starts_on:
+    if applied_on > resumption_deadline(suspension_last_day):
+        return ResumptionTiming.TOO_LATE
+    if applied_on < term_starts_on - timedelta(days=days_before_term):
         return ResumptionTiming.IN_TIME
-    if applied_on <= resumption_deadline(suspension_last_day):
-        return ResumptionTiming.LATE
-    return ResumptionTiming.TOO_LATE
+    return ResumptionTiming.LATE
 
 
 # --- Attendance -----------------------------------------------------------------------------------------------------
-# Handbook: Supplementary 32.VI; STATUS Art. 21.VI - absent from classes 2 weeks in succession without leave.
-ABSENCE_WITHOUT_LEAVE_DAYS = 14
-# STATUS Art. 12 - absent from class for more than 4 weeks in one semester: must apply for suspension.
-ABSENCE_SUSPENSION_DAYS = 28
+# Weeks of class are counted in class days, Monday to Friday: a weekend neither breaks nor lengthens an absence, so
+# the count does not depend on whether the school typed Monday-Friday or Monday-Sunday. (No public-holiday calendar
+# yet: a holiday inside an absence counts as a class day missed.)
+CLASS_DAYS_PER_WEEK = 5
+# Handbook: Supplementary 32.VII; STATUS Art. 21.VI - absent from classes 2 weeks in succession without leave.
+ABSENCE_WITHOUT_LEAVE_CLASS_DAYS = 2 * CLASS_DAYS_PER_WEEK
+# STATUS Art. 12 - absent from class for more than 4 weeks in one semester: must apply for suspension (and Art. 18.I:
+# leave of more than 4 weeks is a case for suspension, so approved leave counts too).
+ABSENCE_SUSPENSION_CLASS_DAYS = 4 * CLASS_DAYS_PER_WEEK
 
 
 class AttendanceFlag(StrEnum):
@@ -542,10 +549,9 @@ class Period:
 
 @dataclass(frozen=True)
 class AttendanceStanding:
-    days_absent: int
-    longest_without_leave: int
-    # The day each flag was reached (None: not reached): the day the run without leave reached 2 weeks, the day the
-    # term's absences passed 4 weeks.
+    days_absent: int  # class days, recorded absences and approved leave together
+    longest_without_leave: int  # class days in succession
+    # The class day each flag was reached (None: not reached).
     without_leave_since: date | None
     over_four_weeks_since: date | None
 
@@ -559,35 +565,54 @@ class AttendanceStanding:
         return tuple(found)
 
 
-def _days_of(periods, *, first: date, last: date) -> list[date]:
+def is_class_day(day: date) -> bool:
+    return day.weekday() < CLASS_DAYS_PER_WEEK
+
+
+def next_class_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_class_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _class_days_of(periods, *, first: date, last: date) -> set[date]:
     days: set[date] = set()
     for period in periods:
         start, end = max(period.first, first), min(period.last, last)
-        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
-    return sorted(days)
+        days.update(
+            day for day in (start + timedelta(days=n) for n in range((end - start).days + 1)) if is_class_day(day)
+        )
+    return days
 
 
-def attendance_standing(absences, leaves, *, term_starts_on: date, term_ends_on: date) -> AttendanceStanding:
-    """A student's attendance in one term from the absences the school recorded and the approved leaves.
+def attendance_standing(
+    absences, excused=(), *, on_leave=(), term_starts_on: date, term_ends_on: date
+) -> AttendanceStanding:
+    """A student's attendance in one term.
 
-    Days are calendar days (a week is 7 days, weekends inside an absence included), overlapping records count once,
-    and only days inside the term count. A day covered by an approved leave (or suspension) is absent with leave: it
-    counts towards the 4 weeks (STATUS Art. 12 counts all absence) but breaks a run without leave (Supplementary
-    32.VI). Reached on day 14 of a run without leave; passed on day 29 of absence in the term.
+    `absences`: the days the school recorded as absent; `excused`: periods in which an absence is not "without
+    leave" (leave approved or asked for, an approved suspension or deferred registration); `on_leave`: approved
+    leave of absence, which counts towards the 4 weeks with the recorded absences. Only class days inside the term
+    count; overlapping records count once. The 2 weeks are reached on the 10th class day in succession absent
+    without leave (a day excused, or a class day attended, breaks the run); the 4 weeks are passed on the 21st class
+    day absent.
     """
-    days = _days_of(absences, first=term_starts_on, last=term_ends_on)
-    excused = set(_days_of(leaves, first=term_starts_on, last=term_ends_on))
+    bounds = {"first": term_starts_on, "last": term_ends_on}
+    recorded = _class_days_of(absences, **bounds)
+    excused_days = _class_days_of(excused, **bounds)
     longest = run = 0
     without_leave_since = None
     previous = None
-    for day in days:
-        if day in excused:
+    for day in sorted(recorded):
+        if day in excused_days:
             run = 0
         else:
-            run = run + 1 if previous is not None and day - previous == timedelta(days=1) and run else 1
-            if run == ABSENCE_WITHOUT_LEAVE_DAYS and without_leave_since is None:
+            run = run + 1 if run and previous is not None and day == next_class_day(previous) else 1
+            if run == ABSENCE_WITHOUT_LEAVE_CLASS_DAYS and without_leave_since is None:
                 without_leave_since = day
             longest = max(longest, run)
         previous = day
-    over = days[ABSENCE_SUSPENSION_DAYS] if len(days) > ABSENCE_SUSPENSION_DAYS else None
-    return AttendanceStanding(len(days), longest, without_leave_since, over)
+    absent = sorted(recorded | _class_days_of(on_leave, **bounds))
+    over = absent[ABSENCE_SUSPENSION_CLASS_DAYS] if len(absent) > ABSENCE_SUSPENSION_CLASS_DAYS else None
+    return AttendanceStanding(len(absent), longest, without_leave_since, over)

@@ -154,7 +154,7 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
     """Students the office must decide on: not resuming within 2 weeks after a suspension (Supplementary 32.V), the
     registration's two-week list still open (HANDBOOK Current Student Registration), the academics credit rule
     for being ordered to quit met (Supplementary 32.I-III) or a school's referral, and attendance (Supplementary
-    32.VI; STATUS Art. 12)."""
+    32.VII; STATUS Art. 12)."""
     from django.utils.translation import gettext as _
 
     from registration import rules
@@ -219,7 +219,7 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
                 timezone.localtime(referral.decided_at).date(),
             )
         )
-    # Attendance: 2 weeks in succession without leave (Supplementary 32.VI), and over 4 weeks in the term without a
+    # Attendance: 2 weeks in succession without leave (Supplementary 32.VII), and over 4 weeks in the term without a
     # suspension applied for (STATUS Art. 12).
     from registration.services.attendance import attendance_of, attendance_term
 

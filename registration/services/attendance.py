@@ -1,7 +1,8 @@
 """Attendance: the absences a school records, and what the rules make of them.
 
-Handbook: Supplementary 32.VI (absent 2 weeks in succession without leave: the office decides); STATUS Art. 12
-(absent more than 4 weeks in a semester: the student must apply for suspension, and is told so once a term).
+Handbook: Supplementary 32.VII (absent 2 weeks in succession without leave: the office decides); STATUS Art. 12
+(absent more than 4 weeks in a semester: the student must apply for suspension). The student is told of each, once a
+term.
 Absences are never deleted; a mistaken record is withdrawn with a reason.
 """
 
@@ -23,6 +24,8 @@ from registration import rules
 from registration.models import (
     Absence,
     AttendanceNotice,
+    LeaveState,
+    RegistrationLeave,
     StatusChange,
     StatusChangeKind,
     StatusChangeState,
@@ -30,8 +33,9 @@ from registration.models import (
 from registration.permissions import can_record_attendance
 
 NOTE_MAX_LENGTH = 500
-# Absence and leave both count against approved leave of absence; an approved suspension also excuses the days.
-EXCUSING_KINDS = (StatusChangeKind.LEAVE, StatusChangeKind.SUSPENSION)
+# Absence is not "without leave" when leave was approved or asked for (Supplementary 32.VII: "without asking for a
+# leave"), or the student is suspended or on approved deferred registration.
+ASKED = (StatusChangeState.PENDING, StatusChangeState.APPROVED)
 
 
 def attendance_term(today: date) -> Semester | None:
@@ -48,44 +52,63 @@ class StudentAttendance:
 
 
 def attendance_of(*, students, term: Semester) -> dict[int, StudentAttendance]:
-    """The term's attendance of many students at once (three queries, whatever their number); only students with
-    at least one absence recorded in the term are in the result."""
+    """The term's attendance of many students at once (four queries, whatever their number): every student with an
+    absence recorded or an approved leave of absence in the term."""
     absences = list(
         Absence.objects.active()
         .overlapping(term.starts_on, term.ends_on)
         .filter(student__in=students)
-        .select_related("student__school", "recorded_by")
         .order_by("student_id", "first_day", "pk")
     )
-    ids = {absence.student_id for absence in absences}
+    changes = list(
+        StatusChange.objects.filter(
+            student__in=students,
+            kind__in=(StatusChangeKind.LEAVE, StatusChangeKind.SUSPENSION),
+            state__in=ASKED,
+            first_day__lte=term.ends_on,
+        )
+        .filter(Q(last_day__isnull=True) | Q(last_day__gte=term.starts_on))
+        .values_list("student_id", "kind", "state", "first_day", "last_day")
+    )
+    ids = {absence.student_id for absence in absences} | {
+        student_id
+        for student_id, kind, state, *_days in changes
+        if kind == StatusChangeKind.LEAVE and state == StatusChangeState.APPROVED
+    }
     if not ids:
         return {}
-    leaves: dict[int, list[rules.Period]] = {}
+    excused: dict[int, list[rules.Period]] = {}
+    on_leave: dict[int, list[rules.Period]] = {}
     suspension_applied: set[int] = set()
-    changes = StatusChange.objects.filter(
-        student_id__in=ids,
-        kind__in=EXCUSING_KINDS,
-        first_day__lte=term.ends_on,
-    ).filter(Q(last_day__isnull=True) | Q(last_day__gte=term.starts_on))
-    for student_id, kind, state, first_day, last_day in changes.values_list(
-        "student_id", "kind", "state", "first_day", "last_day"
-    ):
-        if kind == StatusChangeKind.SUSPENSION and state in (StatusChangeState.PENDING, StatusChangeState.APPROVED):
+    for student_id, kind, state, first_day, last_day in changes:
+        period = rules.Period(first_day, last_day or term.ends_on)
+        excused.setdefault(student_id, []).append(period)
+        if kind == StatusChangeKind.SUSPENSION:
             suspension_applied.add(student_id)
-        if state == StatusChangeState.APPROVED:
-            leaves.setdefault(student_id, []).append(rules.Period(first_day, last_day or term.ends_on))
-    by_student: dict[int, list[Absence]] = {}
+        elif state == StatusChangeState.APPROVED:
+            on_leave.setdefault(student_id, []).append(period)
+    # Deferred registration (Academic Rules 7, 10): from the term's start to the day approved, or asked for.
+    deferrals = RegistrationLeave.objects.filter(
+        student_id__in=ids, semester=term, state__in=(LeaveState.PENDING, LeaveState.APPROVED)
+    ).values_list("student_id", "state", "expected_on", "approved_until")
+    for student_id, state, expected_on, approved_until in deferrals:
+        until = approved_until if state == LeaveState.APPROVED and approved_until else expected_on
+        if until and until >= term.starts_on:
+            excused.setdefault(student_id, []).append(rules.Period(term.starts_on, until))
+    by_student: dict[int, list[Absence]] = {student_id: [] for student_id in ids}
     for absence in absences:
-        by_student.setdefault(absence.student_id, []).append(absence)
+        by_student[absence.student_id].append(absence)
+    people = Student.objects.select_related("school", "user").in_bulk(ids)
     result = {}
     for student_id, own in by_student.items():
         standing = rules.attendance_standing(
             [rules.Period(absence.first_day, absence.last_day) for absence in own],
-            leaves.get(student_id, []),
+            excused.get(student_id, []),
+            on_leave=on_leave.get(student_id, []),
             term_starts_on=term.starts_on,
             term_ends_on=term.ends_on,
         )
-        result[student_id] = StudentAttendance(own[0].student, standing, own, student_id in suspension_applied)
+        result[student_id] = StudentAttendance(people[student_id], standing, own, student_id in suspension_applied)
     return result
 
 
@@ -96,27 +119,32 @@ def _check_period(first_day: date, last_day: date, today: date) -> None:
         raise ValidationError({"last_day": _("Record an absence once it has happened: the end is in the future.")})
 
 
-def _tell_student_to_apply_for_suspension(*, student: Student, term: Semester) -> None:
-    """STATUS Art. 12: over 4 weeks absent in the term -> the student must apply for suspension; told once a term
-    (the unique notice row, not a check, keeps a second recording from telling twice)."""
+NOTICE_TEMPLATES = {
+    rules.AttendanceFlag.ABSENT_WITHOUT_LEAVE: "registration/email/attendance_without_leave",
+    rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION: "registration/email/attendance_suspension",
+}
+
+
+def _tell_student(*, student: Student, term: Semester) -> None:
+    """Tell the student of each attendance rule met this term, once (the unique notice row, not a check, keeps a
+    second recording from telling twice). No suspension notice to a student who has applied for one."""
     attendance = attendance_of(students=[student], term=term).get(student.pk)
-    if attendance is None or rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION not in attendance.standing.flags:
+    if attendance is None:
         return
-    if attendance.applied_for_suspension:
-        return
-    try:
-        with transaction.atomic():
-            AttendanceNotice.objects.create(
-                student=student, semester=term, flag=rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION.value
-            )
-    except IntegrityError:
-        return
-    portal_services.notify(
-        user=student.user,
-        template="registration/email/attendance_suspension",
-        context={"student": student, "days": attendance.standing.days_absent, "term": term},
-        url=reverse("status_mine"),
-    )
+    for flag in attendance.standing.flags:
+        if flag == rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION and attendance.applied_for_suspension:
+            continue
+        try:
+            with transaction.atomic():
+                AttendanceNotice.objects.create(student=student, semester=term, flag=flag.value)
+        except IntegrityError:
+            continue
+        portal_services.notify(
+            user=student.user,
+            template=NOTICE_TEMPLATES[flag],
+            context={"student": student, "standing": attendance.standing, "term": term},
+            url=reverse("status_mine"),
+        )
 
 
 def absence_record(
@@ -130,11 +158,11 @@ def absence_record(
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError({"note": _("Keep the note under 500 characters.")})
     _check_period(first_day, last_day, today)
-    if student.status not in (StudentStatus.ENROLLED, StudentStatus.ON_LEAVE):
-        raise ValidationError({"student": _("Absences are recorded for enrolled students only.")})
     with transaction.atomic():
         # Two staff recording the same student at once queue here, so the overlap check below sees the other's row.
-        Student.objects.select_for_update().filter(pk=student.pk).first()
+        status = Student.objects.select_for_update().values_list("status", flat=True).get(pk=student.pk)
+        if status not in (StudentStatus.ENROLLED, StudentStatus.ON_LEAVE):
+            raise ValidationError({"student": _("Absences are recorded for enrolled students only.")})
         clash = Absence.objects.active().filter(student=student).overlapping(first_day, last_day).first()
         if clash is not None:
             raise ConflictError(
@@ -157,7 +185,7 @@ def absence_record(
         )
         term = attendance_term(last_day)
         if term is not None:
-            _tell_student_to_apply_for_suspension(student=student, term=term)
+            _tell_student(student=student, term=term)
     return absence
 
 

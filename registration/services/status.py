@@ -73,15 +73,20 @@ def latest_suspension(student: Student) -> StatusChange | None:
     )
 
 
-def _resumption_timing(*, suspension: StatusChange, first_day: date, today: date) -> rules.ResumptionTiming | None:
-    """In time, late or too late for the term the student resumes in (None: no calendar for that term yet)."""
+def _suspension_last_day(suspension: StatusChange) -> date:
+    return suspension.last_day or suspension.first_day
+
+
+def _resumption_timing(*, suspension: StatusChange, first_day: date, today: date) -> rules.ResumptionTiming:
+    """In time, late or too late for the term the student resumes in (the term that holds the first day, or the next
+    to start); with no such term in the calendar yet, only the 2 weeks after the suspension are checked."""
     term = Semester.objects.filter(ends_on__gte=first_day).order_by("starts_on").first()
-    if term is None:
-        return None
     return rules.resumption_timing(
         applied_on=today,
-        term_starts_on=term.starts_on,
-        suspension_last_day=suspension.last_day or suspension.first_day,
+        term_starts_on=term.starts_on if term else date.max,
+        suspension_last_day=_suspension_last_day(suspension),
+        # A setting where the documents differ (RULES.md): 0 by the handbook, 28 by STATUS Art. 20.
+        days_before_term=getattr(settings, "RESUMPTION_APPLY_DAYS_BEFORE_TERM", 0),
     )
 
 
@@ -153,11 +158,10 @@ def status_apply(
             raise ValidationError(
                 {
                     "first_day": _(
-                        "Resumption is applied for before the term begins, and at the latest 2 weeks after the "
-                        "suspension ended (%(deadline)s). Choose a later term, or talk to the International College: "
-                        "the office now decides your status."
+                        "Resumption is applied for at the latest 2 weeks after the suspension ended (%(deadline)s), "
+                        "and that day has passed: talk to the International College, which now decides your status."
                     )
-                    % {"deadline": rules.resumption_deadline(suspension.last_day).isoformat()}
+                    % {"deadline": rules.resumption_deadline(_suspension_last_day(suspension)).isoformat()}
                 }
             )
     if kind == StatusChangeKind.SUSPENSION and student.status == StudentStatus.SUSPENDED:

@@ -1,7 +1,7 @@
 """Attendance pages for staff: record an absence, see the term's absences with what the rules make of them, and a
 student's records with the withdrawal of a mistaken one.
 
-Handbook: Supplementary 32.VI; STATUS Art. 12.
+Handbook: Supplementary 32.VII; STATUS Art. 12.
 """
 
 from django import forms
@@ -91,7 +91,7 @@ def attendance_list(request):
         students = Student.objects.visible_to(request.user)
         if q:
             students = students.filter(
-                Q(student_id__icontains=q) | Q(name_latin__icontains=q) | Q(name_chinese__icontains=q)
+                Q(student_id__icontains=q) | Q(name_latin__icontains=q) | Q(name_zh__icontains=q)
             )
         attendance = services.attendance_of(students=students, term=term).values()
         rows = sorted(

@@ -1,5 +1,5 @@
-"""Recording absences: who may, what is refused, the notice to apply for suspension once a term, and the
-office's decision list (Supplementary 32.VI; STATUS Art. 12)."""
+"""Recording absences: who may, what is refused, the notices to the student once a term, and the office's decision
+list (Supplementary 32.VII; STATUS Art. 12). Weeks are counted in class days (Monday to Friday)."""
 
 import datetime
 import threading
@@ -98,12 +98,44 @@ def test_a_withdrawn_record_stays_and_no_longer_counts(term, student, staff_a, s
     assert record(student, staff_a, datetime.date(2027, 3, 1), 2).pk
 
 
-def test_two_weeks_without_leave_puts_the_student_on_the_decision_list_from_day_fourteen(term, student, staff_a):
-    record(student, staff_a, datetime.date(2027, 3, 1), 13)
+def test_two_weeks_without_leave_puts_the_student_on_the_decision_list_from_the_tenth_class_day(term, student, staff_a):
+    record(student, staff_a, datetime.date(2027, 3, 1), 11)  # Monday to the next Thursday: 9 class days
     assert status_decision_list(user=staff_a, today=TODAY) == []
-    record(student, staff_a, datetime.date(2027, 3, 14), 1)
+    assert not Notification.objects.filter(user=student.user).exists()
+    record(student, staff_a, datetime.date(2027, 3, 12), 1)
     [flag] = status_decision_list(user=staff_a, today=TODAY)
-    assert flag.student == student and "2 weeks" in flag.flag and flag.since == datetime.date(2027, 3, 14)
+    assert flag.student == student and "2 weeks" in flag.flag and flag.since == datetime.date(2027, 3, 12)
+    # The student is told, once.
+    record(student, staff_a, datetime.date(2027, 3, 15), 1)
+    assert Notification.objects.filter(user=student.user, subject__icontains="2 weeks").count() == 1
+
+
+def test_a_leave_asked_for_and_a_deferred_registration_are_not_absence_without_leave(term, student, staff_a):
+    services.status_apply(
+        student=student,
+        user=student.user,
+        kind="leave",
+        category="personal",
+        first_day=datetime.date(2027, 3, 1),
+        last_day=datetime.date(2027, 4, 15),
+        reason="Family matters",
+    )  # waiting for the Office of Academic Affairs: asked for, not yet approved
+    record(student, staff_a, datetime.date(2027, 3, 1), 21)
+    assert status_decision_list(user=staff_a, today=TODAY) == []
+    from registration.models import LeaveState, RegistrationLeave
+
+    classmate = StudentFactory(student_id="2026000099", school=student.school)
+    RegistrationLeave.objects.create(
+        student=classmate,
+        semester=term,
+        expected_on=datetime.date(2027, 3, 5),
+        reason="Visa delayed",
+        state=LeaveState.APPROVED,
+        approved_until=datetime.date(2027, 3, 5),
+    )
+    record(classmate, staff_a, TERM_STARTS, 16)  # 22 February to 9 March; deferred until 5 March
+    [row] = services.attendance_of(students=[classmate], term=term).values()
+    assert row.standing.longest_without_leave == 2 and row.standing.flags == ()
 
 
 def test_approved_leave_covers_the_days(term, student, staff_a):
@@ -117,11 +149,11 @@ def test_approved_leave_covers_the_days(term, student, staff_a):
         reason="Family matters",
     )
     services.status_decide(change=leave, user=staff_a, approve=True)
-    record(student, staff_a, datetime.date(2027, 3, 1), 20)
-    # 20 days absent, the first 7 on leave: a run of 13 without leave, no flag.
+    record(student, staff_a, datetime.date(2027, 3, 1), 18)
+    # 14 class days absent, the first 5 on leave: a run of 9 class days without leave, no flag.
     assert status_decision_list(user=staff_a, today=TODAY) == []
     [row] = services.attendance_of(students=[student], term=term).values()
-    assert (row.standing.days_absent, row.standing.longest_without_leave) == (20, 13)
+    assert (row.standing.days_absent, row.standing.longest_without_leave) == (14, 9)
 
 
 def test_over_four_weeks_tells_the_student_once_and_lists_them_until_they_apply(term, student, staff_a, office_staff):
@@ -130,7 +162,7 @@ def test_over_four_weeks_tells_the_student_once_and_lists_them_until_they_apply(
     record(student, staff_a, datetime.date(2027, 3, 29), 7)
     record(student, staff_a, datetime.date(2027, 4, 12), 7)
     told = Notification.objects.filter(user=student.user, subject__icontains="suspension")
-    assert told.count() == 0  # exactly 4 weeks is not more than 4 weeks
+    assert told.count() == 0  # exactly 4 weeks (20 class days) is not more than 4 weeks
     record(student, staff_a, datetime.date(2027, 4, 26), 2)
     assert told.count() == 1
     record(student, staff_a, datetime.date(2027, 5, 3), 1)

@@ -1,5 +1,6 @@
-"""Attendance through the pages and the API: staff of the student's school record, the office sees it on the decision
-list, the student sees their own absences and the instruction to apply for suspension, and nobody else sees them."""
+"""Attendance through the pages and the API (weeks in class days, Monday to Friday): staff of the student's school
+record, the office sees it on the decision list, the student sees their own absences and the instruction to apply
+for suspension, and nobody else sees them."""
 
 import datetime
 
@@ -21,6 +22,10 @@ def term(db):
 
 def days_ago(n):
     return timezone.localdate() - datetime.timedelta(days=n)
+
+
+def class_days(first_ago, last_ago):
+    return sum(days_ago(n).weekday() < 5 for n in range(last_ago, first_ago + 1))
 
 
 def record(student, user, first_ago, last_ago):
@@ -71,6 +76,15 @@ def test_the_list_shows_only_the_school_s_own_students(
     assert student.name_latin in page and other_school_student.name_latin in page
 
 
+def test_the_attendance_page_finds_a_student_by_id_or_name(term, student, classmate, staff_a, client_for):
+    record(student, staff_a, 10, 9)
+    record(classmate, staff_a, 10, 9)
+    client = client_for(staff_a)
+    for query in (student.student_id, "amina", student.name_zh):
+        page = client.get("/staff/status/attendance/", {"q": query}).content.decode()
+        assert student.name_latin in page and classmate.name_latin not in page
+
+
 def test_a_mistaken_record_is_withdrawn_on_the_student_page(term, student, staff_a, client_for):
     absence = record(student, staff_a, 10, 9)
     client = client_for(staff_a)
@@ -81,9 +95,9 @@ def test_a_mistaken_record_is_withdrawn_on_the_student_page(term, student, staff
 
 
 def test_the_student_sees_their_absences_and_is_told_to_apply_for_suspension(term, student, staff_a, client_for):
-    record(student, staff_a, 40, 10)  # 31 days
+    record(student, staff_a, 40, 10)  # 31 calendar days: 21 to 23 class days
     page = client_for(student.user).get("/status/").content.decode()
-    assert "31 days" in page and "you must apply for suspension" in page
+    assert f"{class_days(40, 10)} class days" in page and "you must apply for suspension" in page
     assert student.user.notifications.filter(subject__icontains="suspension").count() == 1
 
 
@@ -108,7 +122,7 @@ def test_the_api_gives_a_student_only_their_own_absences(term, student, classmat
     record(classmate, staff_a, 8, 8)
     body = client_for(student.user).get("/api/status/absences/").json()
     assert [row["student_id"] for row in body["absences"]] == [student.student_id]
-    assert body["standing"]["days_absent"] == 2
+    assert body["standing"]["days_absent"] == class_days(10, 9)
     response = client_for(student.user).post(
         "/api/status/absences/",
         {"student_id": classmate.student_id, "first_day": days_ago(3), "last_day": days_ago(3)},
@@ -141,7 +155,7 @@ def test_the_api_records_for_the_school_and_hides_other_schools(
     assert elsewhere.status_code == 404
     assert client.get(f"/api/status/absences/?student={other_school_student.student_id}").status_code == 404
     standing = client.get(f"/api/status/absences/?student={student.student_id}").json()["standing"]
-    assert standing["flags"] == ["absent_without_leave"] and standing["longest_without_leave"] == 15
+    assert standing["flags"] == ["absent_without_leave"] and standing["longest_without_leave"] == class_days(15, 1)
     withdrawn = client.post(
         f"/api/status/absences/{created.json()['id']}/withdraw/",
         {"reason": "Wrong dates"},

@@ -291,5 +291,16 @@ def test_resumption_more_than_two_weeks_after_the_suspension_and_after_the_term_
     with pytest.raises(ValidationError) as error:
         resume(student, datetime.date(2027, 9, 6), today=datetime.date(2027, 9, 15))
     assert "2027-09-14" in " ".join(error.value.message_dict["first_day"])
-    # Resuming from the next term is still applied for before that term.
-    assert resume(student, datetime.date(2028, 2, 21), today=datetime.date(2027, 9, 15)).applied_late is False
+    # Asking for a later term does not move the 2 weeks of Supplementary 32.V: the office decides now.
+    with pytest.raises(ValidationError):
+        resume(student, datetime.date(2028, 2, 21), today=datetime.date(2027, 9, 15))
+
+
+def test_a_suspension_without_an_end_date_does_not_break_the_resumption(student, staff_a, office_staff):
+    _suspended(student, staff_a, office_staff)
+    from registration.models import StatusChange
+
+    StatusChange.objects.filter(student=student, kind="suspension").update(last_day=None)
+    with pytest.raises(ValidationError):
+        resume(student, datetime.date(2027, 9, 6), today=datetime.date(2027, 9, 1))  # 2 weeks after 1 March
+    assert resume(student, datetime.date(2027, 3, 8), today=datetime.date(2027, 3, 5)).applied_late is False
