@@ -73,3 +73,38 @@ def seed_academics_demo(*, previous: Semester, current: Semester, students_per_s
                 )
                 created += 1
     return created
+
+
+# The bachelor's programmes of the demo: credits for graduation and normal length (MBBS six years, with a lower yearly
+# minimum as Academic Rules 15 allows for programmes longer than 4 years).
+PROGRAMME_REQUIREMENTS = [
+    ("Clinical Medicine (MBBS)", "260", 6, "25"),
+    ("Pharmacy", "165", 4, "30"),
+    ("International Economics and Trade", "160", 4, "30"),
+    ("Business Administration", "160", 4, "30"),
+    ("Computer Science and Technology", "165", 4, "30"),
+    ("Software Engineering", "165", 4, "30"),
+    ("Civil Engineering", "170", 4, "30"),
+    ("Chinese Language", "150", 4, "30"),
+    ("Teaching Chinese to Speakers of Other Languages", "150", 4, "30"),
+    ("Law", "160", 4, "30"),
+]
+
+
+def seed_programme_requirements() -> int:
+    """The demo programmes' graduation requirements, so progress pages can show the graduation check."""
+    from academics.models import ProgrammeRequirement
+
+    created = 0
+    for programme, credits, years, yearly in PROGRAMME_REQUIREMENTS:
+        _requirement, made = ProgrammeRequirement.objects.get_or_create(
+            programme__iexact=programme,
+            defaults={
+                "programme": programme,
+                "graduation_credits": Decimal(credits),
+                "normal_length_years": years,
+                "yearly_minimum": Decimal(yearly),
+            },
+        )
+        created += made
+    return created

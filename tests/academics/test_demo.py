@@ -19,3 +19,13 @@ def test_the_demo_enters_last_semesters_results_with_history_and_adds_nothing_wh
     counts = (Result.objects.count(), Enrolment.objects.count())
     assert seed_academics_demo(previous=autumn, current=spring) == 0
     assert (Result.objects.count(), Enrolment.objects.count()) == counts == (6, 12)
+
+
+def test_the_demo_programmes_have_graduation_requirements_once():
+    from academics.demo import PROGRAMME_REQUIREMENTS, seed_programme_requirements
+    from academics.models import ProgrammeRequirement
+
+    assert seed_programme_requirements() == len(PROGRAMME_REQUIREMENTS)
+    assert seed_programme_requirements() == 0
+    mbbs = ProgrammeRequirement.objects.get(programme="Clinical Medicine (MBBS)")
+    assert (mbbs.graduation_credits, mbbs.normal_length_years) == (260, 6)

@@ -436,10 +436,11 @@ class Command(BaseCommand):
 
     def _demo_academics(self, codes: list[str]) -> None:
         """A few courses per school, last semester's results and this semester's enrolments (academics.demo)."""
-        from academics.demo import seed_academics_demo
+        from academics.demo import seed_academics_demo, seed_programme_requirements
 
         previous, current = (Semester.objects.get(code=code) for code in codes)
         seed_academics_demo(previous=previous, current=current)
+        seed_programme_requirements()
 
     def _print_logins(self, staff, ready, first_login, result) -> None:
         write = self.stdout.write
