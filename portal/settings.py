@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registration.tasks.clearance_overdue_remind",
         "schedule": crontab(hour=8, minute=15),
     },
+    # Attendance (registration.tasks): students an attendance rule now applies to are told, once a term each.
+    "attendance-notices": {
+        "task": "registration.tasks.attendance_notices_send",
+        "schedule": crontab(hour=8, minute=45),
+    },
 }
 
 # REST API: authenticated by default, session and token authentication, one error shape.

@@ -57,3 +57,9 @@ def clearance_overdue_remind(day: str | None = None) -> int:
 def leaves_ended_refresh(day: str | None = None) -> int:
     """Daily (Celery beat): students whose leave of absence has ended are enrolled again (safe to run twice)."""
     return services.leaves_ended_refresh(today=_today(day))
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def attendance_notices_send(day: str | None = None) -> int:
+    """Daily (Celery beat): tell students an attendance rule applies to, once a term each (unique notices)."""
+    return services.attendance_notices_send(today=_today(day))

@@ -10,6 +10,7 @@
 from registration.services.attendance import (  # noqa: E402, F401
     absence_record,
     absence_withdraw,
+    attendance_notices_send,
     attendance_of,
     attendance_term,
 )

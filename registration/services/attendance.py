@@ -125,26 +125,53 @@ NOTICE_TEMPLATES = {
 }
 
 
+def _notify_once(attendance: StudentAttendance, term: Semester, flag: rules.AttendanceFlag) -> bool:
+    """Tell the student of a flag once a term: the unique notice row, not a check, keeps a second recording or a
+    second run from telling twice."""
+    try:
+        with transaction.atomic():
+            AttendanceNotice.objects.create(student=attendance.student, semester=term, flag=flag.value)
+    except IntegrityError:
+        return False
+    portal_services.notify(
+        user=attendance.student.user,
+        template=NOTICE_TEMPLATES[flag],
+        context={"student": attendance.student, "standing": attendance.standing, "term": term},
+        url=reverse("status_mine"),
+    )
+    return True
+
+
+def _flags_to_tell(attendance: StudentAttendance) -> list[rules.AttendanceFlag]:
+    """No suspension notice to a student who has applied for one."""
+    return [
+        flag
+        for flag in attendance.standing.flags
+        if not (flag == rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION and attendance.applied_for_suspension)
+    ]
+
+
 def _tell_student(*, student: Student, term: Semester) -> None:
-    """Tell the student of each attendance rule met this term, once (the unique notice row, not a check, keeps a
-    second recording from telling twice). No suspension notice to a student who has applied for one."""
     attendance = attendance_of(students=[student], term=term).get(student.pk)
-    if attendance is None:
-        return
-    for flag in attendance.standing.flags:
-        if flag == rules.AttendanceFlag.MUST_APPLY_FOR_SUSPENSION and attendance.applied_for_suspension:
-            continue
-        try:
-            with transaction.atomic():
-                AttendanceNotice.objects.create(student=student, semester=term, flag=flag.value)
-        except IntegrityError:
-            continue
-        portal_services.notify(
-            user=student.user,
-            template=NOTICE_TEMPLATES[flag],
-            context={"student": student, "standing": attendance.standing, "term": term},
-            url=reverse("status_mine"),
-        )
+    for flag in _flags_to_tell(attendance) if attendance else []:
+        _notify_once(attendance, term, flag)
+
+
+def attendance_notices_send(*, today: date) -> int:
+    """Daily: tell every student a flag applies to who has not been told this term. Recording an absence tells the
+    student at once; this catches what changes without a recording (a leave approved that passes the 4 weeks, a
+    suspension application rejected). A few queries for the whole university, plus one notice per student told."""
+    term = Semester.objects.current(today)
+    if term is None:
+        return 0
+    students = Student.objects.filter(status__in=(StudentStatus.ENROLLED, StudentStatus.ON_LEAVE))
+    told = set(AttendanceNotice.objects.filter(semester=term).values_list("student_id", "flag"))
+    sent = 0
+    for attendance in attendance_of(students=students, term=term).values():
+        for flag in _flags_to_tell(attendance):
+            if (attendance.student.pk, flag.value) not in told:
+                sent += _notify_once(attendance, term, flag)
+    return sent
 
 
 def absence_record(

@@ -238,3 +238,25 @@ def test_the_demo_data_shows_both_flags_and_runs_twice_without_adding(school_a, 
     assert seed_attendance_demo(students=pupils, office=office_staff) == 0
     flags = {flag.flag for flag in status_decision_list(user=office_staff, today=today)}
     assert any("2 weeks" in flag for flag in flags) and any("4 weeks" in flag for flag in flags)
+
+
+def test_the_daily_job_tells_a_student_whose_approved_leave_passes_four_weeks_once(
+    school_a, student, staff_a, admin_user
+):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    SemesterFactory(starts_on=today - datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=60))
+    leave = services.status_apply(
+        student=student,
+        user=student.user,
+        kind="leave",
+        category="personal",
+        first_day=today - datetime.timedelta(days=50),
+        last_day=today - datetime.timedelta(days=10),
+        reason="Family matters",
+    )
+    services.status_decide(change=leave, user=admin_user, approve=True)  # over a month: Academic Affairs
+    assert services.attendance_notices_send(today=today) == 1
+    assert services.attendance_notices_send(today=today) == 0
+    assert Notification.objects.filter(user=student.user, subject__icontains="suspension").count() == 1
