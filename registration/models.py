@@ -680,3 +680,24 @@ class AttendanceNotice(models.Model):
 
     def __str__(self):
         return f"{self.student_id} {self.semester_id} {self.flag}"
+
+
+class DecisionKept(AppendOnlyModel):
+    """The office decided to keep a student on a flag of its decision list (not resuming in time, attendance): who,
+    when and why. The same flag from a later day (a new absence, a new suspension) is a new flag."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
+    flag = models.CharField(max_length=40)
+    since = models.DateField()
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "flag", "since"], name="one_decision_per_flag"),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} {self.flag} {self.since}"

@@ -551,7 +551,7 @@ class Period:
 class AttendanceStanding:
     days_absent: int  # class days, recorded absences and approved leave together
     longest_without_leave: int  # class days in succession
-    # The class day each flag was reached (None: not reached).
+    # The class day each flag was reached (None: not reached); for the 2 weeks, by the latest run that reached them.
     without_leave_since: date | None
     over_four_weeks_since: date | None
 
@@ -609,7 +609,8 @@ def attendance_standing(
             run = 0
         else:
             run = run + 1 if run and previous is not None and day == next_class_day(previous) else 1
-            if run == ABSENCE_WITHOUT_LEAVE_CLASS_DAYS and without_leave_since is None:
+            if run == ABSENCE_WITHOUT_LEAVE_CLASS_DAYS:
+                # The latest run that reached 2 weeks: a second one is a new case for the office.
                 without_leave_since = day
             longest = max(longest, run)
         previous = day

@@ -148,6 +148,12 @@ class DecisionFlag:
     student: Student
     flag: str
     since: date
+    # Flags the office may close by keeping the student (DecisionKept); the others close through their own workflow
+    # (the two-week list's own decision, the academics referral, a withdrawal or dismissal).
+    code: str = ""
+
+
+KEEPABLE_FLAGS = ("not_resuming", "absent_without_leave", "must_apply_for_suspension")
 
 
 def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
@@ -184,7 +190,10 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
     for change in suspensions:
         flags.append(
             DecisionFlag(
-                change.student, _("Did not apply to resume studies"), rules.resumption_deadline(change.last_day)
+                change.student,
+                _("Did not apply to resume studies"),
+                rules.resumption_deadline(change.last_day),
+                "not_resuming",
             )
         )
     listings = TwoWeekListing.objects.filter(student__in=visible, outcome=ListingOutcome.OPEN).select_related(
@@ -234,6 +243,7 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
                         attendance.student,
                         _("Absent from classes 2 weeks in succession without leave"),
                         standing.without_leave_since,
+                        "absent_without_leave",
                     )
                 )
             if standing.over_four_weeks_since is not None and not attendance.applied_for_suspension:
@@ -242,8 +252,18 @@ def status_decision_list(*, user, today: date) -> list[DecisionFlag]:
                         attendance.student,
                         _("Absent over 4 weeks this term and no suspension applied for"),
                         standing.over_four_weeks_since,
+                        "must_apply_for_suspension",
                     )
                 )
+    # The office decided to keep the student on this flag (the same flag from the same day): it is closed.
+    from registration.models import DecisionKept
+
+    kept = set(
+        DecisionKept.objects.filter(student__in={flag.student.pk for flag in flags if flag.code}).values_list(
+            "student_id", "flag", "since"
+        )
+    )
+    flags = [flag for flag in flags if (flag.student.pk, flag.code, flag.since) not in kept]
     return sorted(flags, key=lambda flag: (flag.since, flag.student.student_id))
 
 

@@ -67,6 +67,7 @@ urlpatterns += [
     path("staff/status/", status.status_queue, name="status_queue"),
     path("staff/status/emergency/", status.status_emergency, name="status_emergency"),
     path("staff/status/decisions/", status.status_withdrawal, name="status_withdrawal"),
+    path("staff/status/decisions/keep/", status.status_flag_keep, name="status_flag_keep"),
     path("staff/status/<int:pk>/", status.status_decide, name="status_decide"),
     path("staff/status/students/<str:student_id>/", status.status_timeline, name="status_timeline"),
 ]

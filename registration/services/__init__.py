@@ -59,6 +59,7 @@ from registration.services.online_form import (  # noqa: F401
     visa_letter_request,
 )
 from registration.services.status import (  # noqa: E402, F401
+    decision_flag_keep,
     leave_tiers,
     leaves_ended_refresh,
     scholarship_suspended,

@@ -373,3 +373,40 @@ def withdrawal_decide(
                 change.notice = document
                 change.save(update_fields=["notice"])
     return change
+
+
+def decision_flag_keep(*, user: User, student: Student, code: str, since: date, reason: str, today: date):
+    """The office decides to keep a student on a flag of its decision list (a person decides: Supplementary 32),
+    with the reason; the flag leaves the list, the decision stays (append-only) and is audited."""
+    from django.db import IntegrityError
+
+    from registration.models import DecisionKept
+    from registration.selectors_leaving import KEEPABLE_FLAGS, status_decision_list
+
+    if not can_decide_withdrawal(user):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the student is kept.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("Keep the reason under 2000 characters.")})
+    listed = any(
+        flag.student.pk == student.pk and flag.code == code and flag.since == since
+        for flag in status_decision_list(user=user, today=today)
+    )
+    if code not in KEEPABLE_FLAGS or not listed:
+        raise ConflictError(_("This flag is no longer on the decision list; it may have been decided already."))
+    try:
+        with transaction.atomic():
+            kept = DecisionKept.objects.create(student=student, flag=code, since=since, reason=reason, by=user)
+            audit_record(
+                actor=user,
+                action="status.decision_kept",
+                target=kept,
+                student=student,
+                changes={"flag": code, "since": str(since)},
+                reason=reason,
+            )
+    except IntegrityError:
+        raise ConflictError(_("Someone decided on this flag a moment ago.")) from None
+    return kept

@@ -264,6 +264,50 @@ def status_withdrawal(request):
     return render(request, "registration/status/withdrawal.html", context, status=400 if form.errors else 200)
 
 
+class KeepForm(forms.Form):
+    student_id = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    code = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    since = forms.DateField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Why is the student kept?"), max_length=2000)
+
+
+@require_POST
+@staff_required
+def status_flag_keep(request):
+    """The office keeps a student on a flag of the decision list, with the reason (Supplementary 32: a person
+    decides); what was typed comes back with the error when it is refused."""
+    if not can_decide_withdrawal(request.user):
+        raise PermissionDenied
+    form = KeepForm(request.POST)
+    student = None
+    if form.is_valid():
+        student = Student.objects.visible_to(request.user).filter(student_id=form.cleaned_data["student_id"]).first()
+        if student is None:
+            raise Http404
+        try:
+            services.decision_flag_keep(
+                user=request.user,
+                student=student,
+                code=form.cleaned_data["code"],
+                since=form.cleaned_data["since"],
+                reason=form.cleaned_data["reason"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The student is kept; the decision is recorded with its reason."))
+            return redirect("status_withdrawal")
+    context = {
+        "form": WithdrawalForm(),
+        "flags": selectors_leaving.status_decision_list(user=request.user, today=timezone.localdate()),
+        "keep_form": form,
+    }
+    return render(request, "registration/status/withdrawal.html", context, status=400)
+
+
 @require_safe
 @staff_required
 def status_timeline(request, student_id):

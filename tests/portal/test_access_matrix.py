@@ -444,6 +444,7 @@ MATRIX = {
         "GET": staff_only(403, office=200, admin=200),
         "POST": staff_only(403, office=400, admin=400),
     },
+    "status_flag_keep": {"GET": expect(405), "POST": staff_only(403, office=400, admin=400)},
     "status_decide": {
         "GET": staff_only(403, staff_a=200, staff_b=404, office=200, admin=200),
         "POST": staff_only(403, staff_a=400, staff_b=404, admin=400),

@@ -135,3 +135,8 @@ def test_status_rules_four_weeks_before_the_term_is_a_setting():
         days_before_term=28,
     )
     assert early == ResumptionTiming.IN_TIME
+
+
+def test_a_second_fortnight_without_leave_is_a_new_case_from_its_own_tenth_day():
+    result = standing([days(MONDAY, 12), days(date(2027, 4, 5), 12)])
+    assert result.without_leave_since == date(2027, 4, 16) and result.longest_without_leave == 10

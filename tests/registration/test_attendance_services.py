@@ -260,3 +260,41 @@ def test_the_daily_job_tells_a_student_whose_approved_leave_passes_four_weeks_on
     assert services.attendance_notices_send(today=today) == 1
     assert services.attendance_notices_send(today=today) == 0
     assert Notification.objects.filter(user=student.user, subject__icontains="suspension").count() == 1
+
+
+def test_the_office_keeps_a_student_with_a_reason_and_the_flag_leaves_the_list(
+    term, student, staff_a, office_staff, client_for
+):
+    from portal.models import AuditEntry
+    from registration.models import DecisionKept
+
+    record(student, staff_a, datetime.date(2027, 3, 1), 12)
+    [flag] = status_decision_list(user=office_staff, today=TODAY)
+    keep = {"user": office_staff, "student": student, "code": flag.code, "since": flag.since, "today": TODAY}
+    with pytest.raises(PermissionDenied):
+        services.decision_flag_keep(**{**keep, "user": staff_a}, reason="x")
+    with pytest.raises(ValidationError):
+        services.decision_flag_keep(**keep, reason=" ")
+    services.decision_flag_keep(**keep, reason="Was in hospital; certificate seen")
+    assert status_decision_list(user=office_staff, today=TODAY) == []
+    assert DecisionKept.objects.get().reason == "Was in hospital; certificate seen"
+    assert AuditEntry.objects.filter(action="status.decision_kept", actor=office_staff).exists()
+    with pytest.raises(ConflictError):
+        services.decision_flag_keep(**keep, reason="Again")
+    # A new run of absence without leave is a new flag.
+    record(student, staff_a, datetime.date(2027, 4, 5), 12)
+    assert [flag.since for flag in status_decision_list(user=office_staff, today=TODAY)] == [datetime.date(2027, 4, 16)]
+
+
+def test_keeping_through_the_page_and_a_refusal_keeps_the_reason_typed(
+    term, student, staff_a, office_staff, client_for
+):
+    record(student, staff_a, datetime.date(2027, 3, 1), 12)
+    client = client_for(office_staff)
+    refused = client.post(
+        "/staff/status/decisions/keep/",
+        {"student_id": student.student_id, "code": "absent_without_leave", "since": "2027-03-01", "reason": "Typed"},
+    )
+    assert refused.status_code == 400 and "no longer on the decision list" in refused.content.decode()
+    # (The page lists today's flags; this one is from the term of TODAY, so the service is asked with the real date.)
+    assert client_for(staff_a).post("/staff/status/decisions/keep/", {}).status_code == 403
