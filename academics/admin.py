@@ -6,6 +6,7 @@ Results are not edited here: they change only through academics.services (phase 
 
 from django.contrib import admin
 
+from academics import services
 from academics.models import (
     AcademicDecision,
     Course,
@@ -13,6 +14,7 @@ from academics.models import (
     ExamApplicationEvent,
     Offering,
     ProgrammeRequirement,
+    Result,
 )
 
 
@@ -31,9 +33,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    """Courses saved through academics.services.course_save (audited); code, credits, type and scale are read-only
+    once the course has results (Assessment 12, 31-34)."""
+
     list_display = ["code", "name_en", "name_zh", "school", "credits", "hours", "scale", "course_type"]
     list_filter = ["school", "scale", "course_type"]
     search_fields = ["code", "name_en", "name_zh"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = obj is not None and Result.objects.filter(enrolment__offering__course=obj).exists()
+        return list(services.COURSE_FIELDS_FIXED_BY_RESULTS) if fixed else []
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in services.COURSE_FIELDS if name in form.cleaned_data}
+        saved = services.course_save(actor=request.user, values=values, course=obj if change else None, request=request)
+        obj.pk = saved.pk
 
 
 @admin.register(Offering)
@@ -54,13 +68,19 @@ class ProgrammeRequirementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from portal.audit import audit_record
 
+        # Stored as matched (academics.selectors.programme_key): no stray spaces around the name.
+        obj.programme = (obj.programme or "").strip()
+        # A changed requirement changes who the progress rules flag: keep who changed it, from what and to what.
+        changes = {
+            name: [str(form.initial.get(name, "") if change else ""), str(form.cleaned_data.get(name, ""))]
+            for name in form.changed_data
+        }
         super().save_model(request, obj, form, change)
-        # A changed requirement changes who the progress rules flag: keep who changed it and to what.
         audit_record(
             actor=request.user,
             action="academics.requirement_changed" if change else "academics.requirement_added",
             target=obj,
-            changes={name: ["", str(form.cleaned_data.get(name, ""))] for name in form.changed_data},
+            changes=changes,
             request=request,
         )
 

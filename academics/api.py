@@ -157,6 +157,11 @@ class ExamApplicationOutputSerializer(serializers.Serializer):
     )
     statement = serializers.CharField()
     has_proof = serializers.SerializerMethodField()
+    proof_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The proof's evidence id: its file is at /api/evidence/{id}/file/ for the student and the "
+        "student's school (the teaching school of another school's student gets 404 there).",
+    )
     state = serializers.CharField(help_text="pending, approved, rejected or withdrawn.")
     decision_reason = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -186,7 +191,8 @@ def _visible_application(request, pk: int):
 
 
 class ExamApplicationListApi(PortalApiView):
-    """A student's own applications, or the applications of the offerings a member of staff sees; POST applies
+    """A student's own applications, or for staff those of their school's students (which they decide) and of the
+    offerings they teach (read-only); POST applies
     (students; multipart when a proof is attached). Assessment 21-23; Academic Rules 16."""
 
     pagination_class = Pagination
@@ -282,7 +288,8 @@ class ExamApplicationWithdrawApi(PortalApiView):
 
 
 class ExamApplicationDecisionApi(PortalApiView):
-    """The school that teaches the course approves or rejects (a rejection needs a reason the student reads)."""
+    """The student's school approves or rejects (a rejection needs a reason the student reads); the school that teaches
+    the course, when another, reads the application but does not decide (403)."""
 
     class DecisionInputSerializer(serializers.Serializer):
         approve = serializers.BooleanField()
@@ -296,8 +303,8 @@ class ExamApplicationDecisionApi(PortalApiView):
         if not permissions.can_view_records(request.user):
             raise PermissionDenied
         application = _visible_application(request, pk)
-        if not permissions.can_enter_results(request.user, application.enrolment.offering):
-            raise PermissionDenied(_("Only the school that teaches this course decides on its examinations."))
+        if not permissions.can_decide_exam_application(request.user, application.enrolment.student):
+            raise PermissionDenied(_("Only the student's school decides on their examination applications."))
         data = self.DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -507,4 +514,12 @@ class AcademicDecisionCreateApi(PortalApiView):
             )
         except DjangoPermissionDenied:
             raise PermissionDenied from None
+        except ValidationError as exc:
+            # The service names its fields as the page does; the API's own names are "flag" and "decision".
+            if not hasattr(exc, "error_dict"):
+                raise
+            renamed = {"outcome": "decision", "kind": "flag"}
+            raise ValidationError(
+                {renamed.get(name, name): errors for name, errors in exc.error_dict.items()}
+            ) from None
         return Response(AcademicDecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED)

@@ -322,17 +322,15 @@ OPEN_EXAM_APPLICATION_STATES = (ExamApplicationState.PENDING, ExamApplicationSta
 
 class ExamApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A student's own; staff those of the offerings they see (the school that teaches the course decides)."""
-        from academics.permissions import offering_scope, record_scope
-        from portal.permissions import is_staff_member
+        """A student's own; staff those of their students and of the offerings they teach (the student's school
+        decides; academics.permissions.exam_application_scope)."""
+        from academics.permissions import exam_application_scope
 
-        if is_staff_member(user):
-            return self.filter(offering_scope(user, prefix="enrolment__offering__"))
-        return self.filter(record_scope(user, prefix="enrolment__student__"))
+        return self.filter(exam_application_scope(user))
 
 
 class ExamApplication(models.Model):
-    """A student's application to defer an assessment or give up an examination, decided by the school."""
+    """A student's application to defer an assessment or give up an examination, decided by the student's school."""
 
     enrolment = models.ForeignKey(
         Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="exam_applications"

@@ -41,16 +41,41 @@ def can_view_records(user) -> bool:
     return _viewing_staff(user)
 
 
-def can_enter_results(user, offering) -> bool:
-    """Handbook: Assessment 31 - the school that teaches the course enters its results (admins may too)."""
+def _admin_or_staff_of_school(user, school_id: int | None) -> bool:
+    """An admin, or a member of the named school's staff."""
     if permissions.is_admin(user):
         return True
     return (
         permissions.is_staff_member(user)
         and user.role == Role.SCHOOL_STAFF
         and user.school_id is not None
-        and user.school_id == offering.school_id
+        and user.school_id == school_id
     )
+
+
+def can_enter_results(user, offering) -> bool:
+    """Handbook: Assessment 31 - the school that teaches the course enters its results (admins may too)."""
+    return _admin_or_staff_of_school(user, offering.school_id)
+
+
+def exam_application_scope(user, prefix: str = "") -> Q:
+    """A filter on ExamApplication: students their own; staff those of the offerings they teach (read-only) and of
+    the students whose records they see (the student's school decides, see can_decide_exam_application)."""
+    if not permissions.is_staff_member(user):
+        return record_scope(user, prefix=f"{prefix}enrolment__student__")
+    return offering_scope(user, prefix=f"{prefix}enrolment__offering__") | record_scope(
+        user, prefix=f"{prefix}enrolment__student__"
+    )
+
+
+def can_decide_exam_application(user, student) -> bool:
+    """Handbook: People and roles ("school staff: academic affairs of their own school's students only");
+    Assessment 21 ("approval from the college"): the STUDENT's school decides a deferral or a drop, also when another
+    school teaches the course (that school sees the application, read-only). Admins may act for any school.
+
+    Academic Rules 16 names the university's Office of Academic Affairs for a drop; the portal has no such role,
+    so the student's school records that decision (admins may too)."""
+    return _admin_or_staff_of_school(user, student.school_id)
 
 
 def can_decide_corrections(user) -> bool:

@@ -1019,6 +1019,24 @@ class FlagKind(StrEnum):
     STUDY_PERIOD_EXCEEDED = QuitFlag.STUDY_PERIOD_EXCEEDED.value
 
 
+# The decisions a person takes on a flag (academics.models.DecisionOutcome holds the labels).
+DECISION_WARNING, DECISION_REFERRED, DECISION_NO_ACTION = "warning", "referred", "no_action"
+# Grounds for being ordered to quit (Supplementary 32.I-III credits; the longest length of study exceeded).
+QUIT_GROUNDS = frozenset({FlagKind.CREDITS, FlagKind.STUDY_PERIOD_EXCEEDED})
+
+
+def decisions_allowed(kind: str) -> frozenset[str]:
+    """Supplementary 32; Academic Rules 15: what may be decided on a flag of this kind.
+
+    Grounds for being ordered to quit are only referred to the International College, which decides through a
+    withdrawal or dismissal decision (registration/); a school cannot close them with "no action". The other flags
+    get an academic warning or no action. An unknown kind raises ValueError.
+    """
+    if FlagKind(kind) in QUIT_GROUNDS:
+        return frozenset({DECISION_REFERRED})
+    return frozenset({DECISION_WARNING, DECISION_NO_ACTION})
+
+
 @dataclass(frozen=True)
 class AcademicFlag:
     """One flag for a decision; (kind, period) names it, so a flag decided once stays decided for that period."""

@@ -224,14 +224,20 @@ def _is_semester_code(code: str) -> bool:
     return True
 
 
-def programme_requirement_of(student: Student) -> ProgrammeRequirement | None:
-    """The graduation requirement of the student's programme (matched by name, ignoring case), if admins set one."""
-    return ProgrammeRequirement.objects.filter(programme__iexact=(student.programme or "").strip()).first()
+def programme_key(name: str | None) -> str:
+    """How a programme's name is matched, on the student's side and the requirement's alike: spaces around it and
+    case do not matter."""
+    return (name or "").strip().casefold()
 
 
 def _requirements() -> dict[str, ProgrammeRequirement]:
-    """Every programme's requirement by its name in lower case: one query (a short table)."""
-    return {requirement.programme.strip().lower(): requirement for requirement in ProgrammeRequirement.objects.all()}
+    """Every programme's requirement by programme_key: one query (a short table)."""
+    return {programme_key(requirement.programme): requirement for requirement in ProgrammeRequirement.objects.all()}
+
+
+def programme_requirement_of(student: Student) -> ProgrammeRequirement | None:
+    """The graduation requirement of the student's programme (matched by programme_key), if admins set one."""
+    return _requirements().get(programme_key(student.programme))
 
 
 def _record_term_credits(record: AcademicRecord) -> list[rules.TermCredits]:
@@ -325,7 +331,7 @@ def credit_warnings(*, user, school_id: int | None = None, today: date | None = 
         student = found.get(student_pk)
         if student is None:
             continue
-        requirement = requirements.get((student.programme or "").strip().lower())
+        requirement = requirements.get(programme_key(student.programme))
         progress = _progress(student, terms, requirement, today)
         standing = progress.shortfalls
         if standing.must_quit or standing.next_short_semester_quits:
@@ -409,7 +415,7 @@ def academic_flags(*, user, today: date, school_id: int | None = None, undecided
     }
     rows = []
     for student in found:
-        requirement = requirements.get((student.programme or "").strip().lower())
+        requirement = requirements.get(programme_key(student.programme))
         progress = _progress(student, terms.get(student.pk, []), requirement, today)
         for flag in progress.flags:
             decision = decisions.get((student.pk, flag.kind, flag.period))
@@ -480,6 +486,16 @@ def exam_application_queue(*, user, filters: dict | None = None) -> QuerySet[Exa
             | Q(enrolment__student__name_zh__icontains=search)
         )
     return applications.order_by("created_at", "pk")
+
+
+def pending_exam_applications(*, offering: Offering) -> dict[int, ExamApplication]:
+    """The applications of an offering waiting for a decision, by enrolment id (one query), for the results grid."""
+    return {
+        application.enrolment_id: application
+        for application in ExamApplication.objects.filter(
+            enrolment__offering=offering, state=ExamApplicationState.PENDING
+        ).order_by("created_at", "pk")
+    }
 
 
 def exam_application_get(*, user, pk: int) -> ExamApplication | None:

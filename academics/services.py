@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -200,8 +200,10 @@ def enrolment_deferral_approve(
     *, enrolment: Enrolment, reason: str, proof_provided: bool, applied_on: date, actor: User
 ) -> Enrolment:
     """Assessment 21-22: approve a deferred assessment (hospitalisation, family force majeure, representing)."""
-    if not permissions.can_enter_results(actor, enrolment.offering) and not permissions.can_decide_corrections(actor):
-        raise ValidationError(_("You may not approve deferrals for this course."))
+    if not permissions.can_decide_exam_application(actor, enrolment.student) and not (
+        permissions.can_decide_corrections(actor)
+    ):
+        raise ValidationError(_("You may not approve deferrals for this student."))
     try:
         reason = rules.check_deferral_application(
             reason=reason,
@@ -265,14 +267,12 @@ def result_normalise(*, enrolment: Enrolment, value: str, mark: str) -> Normalis
         if mark == ResultMark.DEFERRED and enrolment.deferral_approved_at is None:
             # Handbook: Assessment 21 (deferred only with an approved application).
             raise ValidationError(_("Deferred needs an approved deferral application for this student."))
-        if mark == ResultMark.GAVE_UP:
-            assessed_on = offering_assessed_on(enrolment.offering)
-            dropped = enrolment.drop_approved_on
-            # Handbook: Academic Rules 16 (the drop is approved a week before the examination).
-            if dropped is None or dropped > assessed_on - timedelta(days=DROP_DAYS_BEFORE_EXAM):
-                raise ValidationError(
-                    _("Gave up the examination needs a drop approved at least a week before the examination.")
-                )
+        if mark == ResultMark.GAVE_UP and enrolment.drop_approved_on is None:
+            # Handbook: Academic Rules 16 (a drop applied for a week before the examination, and approved; the week
+            # is checked on the application when it is approved, see enrolment_drop_approve).
+            raise ValidationError(
+                _("Gave up the examination needs an approved drop applied for at least a week before the examination.")
+            )
         return Normalised("", mark, course.scale)
     if not value:
         raise ValidationError(_("Enter a result or choose a mark."))
@@ -658,6 +658,24 @@ def academic_decision_record(
         raise PermissionDenied(_("Only staff of the student's school or the International College decide on this."))
     if outcome not in DecisionOutcome.values:
         raise ValidationError({"outcome": _("Choose a decision: an academic warning, a referral or no action.")})
+    try:
+        allowed = rules.decisions_allowed(kind)
+    except ValueError:
+        raise ValidationError(_("The rules do not flag this student for that period (any more).")) from None
+    if outcome not in allowed:
+        # Handbook: Supplementary 32: ordered to quit is the office's decision (a withdrawal or dismissal
+        # decision); a school refers it. Warnings and no action are for the other flags.
+        if rules.DECISION_REFERRED in allowed:
+            message = _(
+                "This flag meets a rule for being ordered to quit: refer the student to the International College, "
+                "which decides it with a withdrawal or dismissal decision."
+            )
+        else:
+            message = _(
+                "Decide an academic warning or no action: a referral for an ordered-to-quit decision is only for "
+                "the credits rule or an exceeded length of study."
+            )
+        raise ValidationError({"outcome": message})
     if not reason:
         raise ValidationError({"reason": _("Say why: the reason is kept with the decision.")})
     # Handbook: Supplementary 32 ("the portal computes these warnings; a person decides"): only a flag the rules
@@ -769,13 +787,16 @@ EXAM_APPLICATION_STATEMENT_MAX_LENGTH = 2000
 EXAM_APPLICATION_REVIEWED_IN = "academics"
 
 
-def enrolment_drop_approve(*, enrolment: Enrolment, approved_on: date, actor: User) -> Enrolment:
-    """Academic Rules 16: approve giving up an examination; the grid then accepts the "gave up" mark."""
-    if not permissions.can_enter_results(actor, enrolment.offering):
-        raise ValidationError(_("You may not approve drops for this course."))
+def enrolment_drop_approve(*, enrolment: Enrolment, applied_on: date, approved_on: date, actor: User) -> Enrolment:
+    """Academic Rules 16: approve giving up an examination applied for a week before it; the grid then accepts the
+    "gave up" mark."""
+    if not permissions.can_decide_exam_application(actor, enrolment.student):
+        raise ValidationError(_("You may not approve drops for this student."))
     assessed_on = offering_assessed_on(enrolment.offering)
     try:
-        rules.check_drop_decision_day(on=approved_on, assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM)
+        # Handbook: Academic Rules 16 ("apply for dropping a course one week before the examination"): the week is
+        # the student's, so it is checked on the day of the application, not on the day the school gets to it.
+        rules.check_drop_decision_day(on=applied_on, assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM)
     except ValueError:
         raise ValidationError(_drop_too_late(assessed_on)) from None
     with transaction.atomic():
@@ -794,7 +815,7 @@ def enrolment_drop_approve(*, enrolment: Enrolment, approved_on: date, actor: Us
 
 def _drop_too_late(assessed_on: date) -> str:
     return _(
-        "An examination is given up with a drop approved at least a week before it: the examination is on "
+        "An examination is given up with a drop applied for at least a week before it: the examination is on "
         "%(exam)s, so the last day was %(last)s."
     ) % {
         "exam": assessed_on,
@@ -847,7 +868,7 @@ def exam_application_submit(
 ) -> ExamApplication:
     """The student applies to defer an assessment (Assessment 21-22: one of three reasons, with proof, filed by the
     assessment day) or to give up an examination (Academic Rules 16: a week before it). One open application per
-    enrolment; the school decides."""
+    enrolment; the student's school decides (academics.permissions.can_decide_exam_application)."""
     today = today or timezone.localdate()
     if enrolment.student.user_id != user.pk:
         raise PermissionDenied(_("Only the student applies for their own examinations."))
@@ -969,9 +990,9 @@ def exam_application_withdraw(
 
 
 def _check_decider(actor: User, application: ExamApplication) -> None:
-    # Handbook: Assessment 21 ("approval from the college"): the school that teaches the course decides.
-    if not permissions.can_enter_results(actor, application.enrolment.offering):
-        raise PermissionDenied(_("Only the school that teaches this course decides on its examinations."))
+    # Handbook: People and roles; Assessment 21 ("approval from the college"): the student's own school decides.
+    if not permissions.can_decide_exam_application(actor, application.enrolment.student):
+        raise PermissionDenied(_("Only the student's school decides on their examination applications."))
 
 
 def _decide_proof(application: ExamApplication, *, reviewer: User) -> None:
@@ -1025,14 +1046,29 @@ def exam_application_approve(
     today: date | None = None,
     request=None,
 ) -> ExamApplication:
-    """The school approves: the enrolment is marked (deferral approved, or drop approved today) so the results grid
-    accepts "deferred" or "gave up"; the proof is approved with it and the student is told."""
+    """The student's school approves: the enrolment is marked (deferral approved, or drop approved today) so the
+    results grid accepts "deferred" or "gave up"; the proof is approved with it and the student is told. Refused
+    (ConflictError) once the examination has a result: a deferral or a drop beside an entered "absent" or mark
+    would leave the record saying two things."""
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     _check_decider(actor, application)
     with transaction.atomic():
+        # The enrolment first, as result_record locks it: a result being entered now waits, or is seen here.
+        enrolment = (
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("student__user", "offering__course", "offering__semester")
+            .get(pk=application.enrolment_id)
+        )
         locked = _locked_application(application, expected_version)
-        enrolment = locked.enrolment
+        if Result.objects.filter(enrolment=enrolment).exists():
+            raise ConflictError(
+                _(
+                    "This examination already has a result, so the application can no longer be approved; reject "
+                    "it, or ask the teaching school for a correction of the result first."
+                )
+            )
+        locked.enrolment = enrolment
         if locked.kind == ExamApplicationKind.DEFERRAL:
             enrolment_deferral_approve(
                 enrolment=enrolment,
@@ -1042,8 +1078,12 @@ def exam_application_approve(
                 actor=actor,
             )
         else:
-            # Handbook: Academic Rules 16 (approved a week before the examination, not only applied for by then).
-            enrolment_drop_approve(enrolment=enrolment, approved_on=today, actor=actor)
+            enrolment_drop_approve(
+                enrolment=enrolment,
+                applied_on=timezone.localdate(locked.created_at),
+                approved_on=today,
+                actor=actor,
+            )
         _record_decision(locked, state=ExamApplicationState.APPROVED, actor=actor, reason=reason, request=request)
     return locked
 
@@ -1132,9 +1172,26 @@ def _save_checked(obj, *, exclude=()) -> None:
     obj.save()
 
 
+# What a recorded result is read with: its grade points (credits), the course it is of (code, for the study-abroad
+# GPA's best result per course), whether a makeup is allowed (type) and the grades it is in (scale).
+COURSE_FIELDS_FIXED_BY_RESULTS = ("code", "credits", "course_type", "scale")
+
+
+def _results_fix(changes: dict) -> ValidationError:
+    messages = {
+        "code": _("Results of this course are recorded under its code; the code can no longer change."),
+        "credits": _(
+            "Results of this course count its credits in grade points and GPAs; the credits can no longer change."
+        ),
+        "course_type": _("Results of this course were recorded for its course type; the type can no longer change."),
+        "scale": _("Results of this course are recorded in its scale; the scale can no longer change."),
+    }
+    return ValidationError({name: messages[name] for name in COURSE_FIELDS_FIXED_BY_RESULTS if name in changes})
+
+
 def course_save(*, actor: User, values: dict, course: Course | None = None, request=None) -> Course:
-    """Create a course, or change one; a school only its own. The grading scale is fixed once results exist, since
-    the recorded results are in that scale (Assessment 9)."""
+    """Create a course, or change one; a school only its own. Code, credits, type and scale are fixed once results
+    exist: a recorded result, stable ones included, would otherwise change its grade points without a correction."""
     school = values.get("school") or (course.school if course else None)
     if school is None or not can_manage_catalogue(actor, school.pk):
         raise PermissionDenied(_("You may keep the courses of your own school only."))
@@ -1147,14 +1204,14 @@ def course_save(*, actor: User, values: dict, course: Course | None = None, requ
             if not can_manage_catalogue(actor, course.school_id):
                 raise PermissionDenied(_("You may keep the courses of your own school only."))
         changes = _changes(course, values, COURSE_FIELDS) if not creating else {}
+        # Handbook: Assessment 9, 12 (grade point = grade value x credits), 31-34 (a stable result changes only by
+        # an approved correction).
         if (
             not creating
-            and "scale" in changes
-            and Result.objects.filter(enrolment__offering__course=course, scale=course.scale).exists()
+            and set(COURSE_FIELDS_FIXED_BY_RESULTS) & set(changes)
+            and Result.objects.filter(enrolment__offering__course=course).exists()
         ):
-            raise ValidationError(
-                {"scale": _("Results of this course are recorded in its scale; the scale can no longer change.")}
-            )
+            raise _results_fix(changes)
         for name in COURSE_FIELDS:
             if name in values:
                 setattr(course, name, values[name])
@@ -1202,6 +1259,23 @@ def offering_save(*, actor: User, values: dict, offering: Offering | None = None
         if moved and Enrolment.objects.filter(offering=offering).exists():
             raise ValidationError(
                 _("Students are enrolled: the course, semester and school of this offering can no longer change.")
+            )
+        # Handbook: Assessment 31 (the phases run from the assessment date); Academic Rules 16 (the drop's week):
+        # once results are entered or an application decided, a new date would reopen entry or move a deadline.
+        if "assessed_on" in changes and (
+            Result.objects.filter(enrolment__offering=offering).exists()
+            or ExamApplication.objects.filter(
+                enrolment__offering=offering,
+                state__in=(ExamApplicationState.APPROVED, ExamApplicationState.REJECTED),
+            ).exists()
+        ):
+            raise ValidationError(
+                {
+                    "assessed_on": _(
+                        "Results are entered or examination applications decided for this date; the assessment "
+                        "date can no longer change."
+                    )
+                }
             )
         for name in OFFERING_FIELDS:
             if name in values:

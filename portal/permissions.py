@@ -87,6 +87,9 @@ def can_review_evidence(user, evidence, *, within: str = "") -> bool:
         return False
     if evidence.kind not in reviewable_kinds(user):
         return False
+    # School staff decide on their own school's students only (People and roles), whichever workflow asks.
+    if not is_admin(user) and user.role == Role.SCHOOL_STAFF and evidence.student.school_id != user.school_id:
+        return False
     # Nobody decides on their own upload (an admin who uploaded on a student's behalf included).
     return evidence.uploaded_by_id != user.pk
 

@@ -1,5 +1,6 @@
 """Applications to defer an assessment or give up an examination: the student applies from the exam list and follows
-the decision; the school that teaches the course decides from its queue.
+the decision; the student's school decides from its queue (the school that teaches the course, when another, reads
+the application without deciding).
 
 Handbook: Assessment 21-23 (deferred assessment); Academic Rules 16 (giving up an examination a week before it).
 """
@@ -22,6 +23,7 @@ from academics.models import (
     ExamApplicationState,
 )
 from portal.decorators import staff_required, student_required
+from portal.models import Student
 from portal.services import ConflictError
 
 PAGE_SIZE = 50
@@ -194,7 +196,7 @@ def exam_application_review(request, pk):
     application = selectors.exam_application_get(user=request.user, pk=pk)
     if application is None:
         raise Http404
-    may_decide = permissions.can_enter_results(request.user, application.enrolment.offering)
+    may_decide = permissions.can_decide_exam_application(request.user, application.enrolment.student)
     status = 200
     if request.method == "POST":
         if not may_decide:
@@ -230,6 +232,11 @@ def exam_application_review(request, pk):
         "application": application,
         "student": application.enrolment.student,
         "form": form if may_decide and application.state == ExamApplicationState.PENDING else None,
+        # The proof is the student's file: their school (and the office, admins) opens it; a teaching school of
+        # another school's student sees that there is one, not a link that would answer 404.
+        "proof_hidden": not Student.objects.filter(
+            permissions.record_scope(request.user, prefix=""), pk=application.enrolment.student_id
+        ).exists(),
         **_deadlines(application.enrolment),
     }
     return render(request, "academics/staff/exam_application_review.html", context, status=status)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from academics import permissions, selectors, services
+from academics import permissions, rules, selectors, services
 from academics.forms import SchoolFilterForm
 from academics.models import DecisionOutcome
 from academics.views.results import _add_errors
@@ -36,6 +36,20 @@ class AcademicDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Kept with the decision; the student reads it with an academic warning."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered are only the decisions this flag allows (Supplementary 32); a posted other one is refused by the
+        # service with its reason, so the choices stay complete on a bound form.
+        kind = self.initial.get("kind")
+        if not self.is_bound and kind:
+            try:
+                allowed = rules.decisions_allowed(kind)
+            except ValueError:
+                return
+            self.fields["outcome"].choices = [(v, label) for v, label in DecisionOutcome.choices if v in allowed]
+            if len(allowed) == 1:
+                self.initial["outcome"] = next(iter(allowed))
 
 
 @require_safe

@@ -104,7 +104,8 @@ def offering_list(request):
     return render(request, "academics/staff/offerings.html", context)
 
 
-def _grid_rows(enrolments, posted: dict, outcome_by_student: dict) -> list[dict]:
+def _grid_rows(enrolments, posted: dict, outcome_by_student: dict, pending: dict | None = None) -> list[dict]:
+    pending = pending or {}
     rows = []
     for enrolment in enrolments:
         result = getattr(enrolment, "result", None)
@@ -120,6 +121,7 @@ def _grid_rows(enrolments, posted: dict, outcome_by_student: dict) -> list[dict]
                 **shown,
                 "error": error,
                 "version": result.version if result else 0,
+                "pending_application": pending.get(enrolment.pk),
             }
         )
     return rows
@@ -178,7 +180,11 @@ def offering_grid(request, pk):
         enrolments = list(selectors.offering_enrolments(offering=offering))
     context = {
         "offering": offering,
-        "rows": _grid_rows(enrolments, posted, outcome_by_student),
+        # Handbook: Assessment 21; Academic Rules 16: a deferral or drop waiting for the student's school is shown on
+        # its row, so "absent" is not entered over it (an entered result makes it impossible to approve).
+        "rows": _grid_rows(
+            enrolments, posted, outcome_by_student, selectors.pending_exam_applications(offering=offering)
+        ),
         "may_enter": may_enter,
         "phase": phase,
         "dates": dates,

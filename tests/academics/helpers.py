@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from academics import services
 from academics.models import Attempt, Course, Enrolment, Offering
 from tests.factories import SemesterFactory
@@ -45,6 +47,13 @@ def course(school, code="MED101", *, credits="4", scale="hundred", course_type="
 def offering(school, semester, code="MED101", *, assessed_on=None, **course_options):
     found = Course.objects.filter(code=code).first() or course(school, code, **course_options)
     return Offering.objects.create(course=found, semester=semester, school=school, assessed_on=assessed_on)
+
+
+def upcoming_offering(school, code="MED101") -> Offering:
+    """An offering of a semester under way, examined in three weeks (in time for a deferral or a drop)."""
+    today = timezone.localdate()
+    term = SemesterFactory(starts_on=today - datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=60))
+    return offering(school, term, code, assessed_on=today + datetime.timedelta(days=21))
 
 
 def enrol(offering, student, attempt=Attempt.FIRST) -> Enrolment:

@@ -159,14 +159,36 @@ def test_an_approved_drop_lets_the_grid_record_gave_up(enrolment, student, staff
     assert enter(anatomy, student, "", mark=ResultMark.GAVE_UP, by=staff_a).mark == ResultMark.GAVE_UP
 
 
-def test_a_drop_cannot_be_approved_within_the_last_week(enrolment, student, staff_a, anatomy):
+def test_a_drop_applied_for_a_week_before_is_approved_in_the_last_week(enrolment, student, staff_a, anatomy):
+    # Academic Rules 16: the week is the application's; the school may get to it later.
     application = drop(enrolment, student)
-    with pytest.raises(ValidationError, match="at least a week before"):
-        services.exam_application_approve(
-            application=application, actor=staff_a, today=anatomy.assessed_on - datetime.timedelta(days=3)
-        )
+    services.exam_application_approve(
+        application=application, actor=staff_a, today=anatomy.assessed_on - datetime.timedelta(days=3)
+    )
+    application.refresh_from_db()
+    enrolment.refresh_from_db()
+    assert application.state == ExamApplicationState.APPROVED
+    assert enrolment.drop_approved_on == anatomy.assessed_on - datetime.timedelta(days=3)
+    assert enter(anatomy, student, "", mark=ResultMark.GAVE_UP, by=staff_a).mark == ResultMark.GAVE_UP
+
+
+def test_a_drop_applied_for_later_than_a_week_before_is_not_approved(enrolment, student, staff_a, anatomy):
+    application = drop(enrolment, student)
+    late = timezone.make_aware(
+        datetime.datetime.combine(anatomy.assessed_on - datetime.timedelta(days=6), datetime.time(9))
+    )
+    ExamApplication.objects.filter(pk=application.pk).update(created_at=late)
+    with pytest.raises(ValidationError, match="applied for at least a week before"):
+        services.exam_application_approve(application=application, actor=staff_a)
     application.refresh_from_db()
     assert application.state == ExamApplicationState.PENDING
+
+
+def test_a_pending_drop_is_withdrawn_and_a_deferral_applied_for_in_the_last_week(enrolment, student, anatomy):
+    application = drop(enrolment, student, today=anatomy.assessed_on - datetime.timedelta(days=7))
+    services.exam_application_withdraw(application=application, user=student.user)
+    deferral = defer(enrolment, student, today=anatomy.assessed_on - datetime.timedelta(days=2))
+    assert deferral.state == ExamApplicationState.PENDING
 
 
 def test_a_rejection_needs_a_reason_and_the_student_reads_it(enrolment, student, staff_a):

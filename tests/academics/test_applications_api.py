@@ -1,16 +1,14 @@
 """The examination applications API: a student applies (multipart with the proof), lists and withdraws their own;
 the school that teaches the course lists and decides; everyone else gets 404 or 403; a stale decision is a 409."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from academics import services
 from academics.models import ExamApplication, ExamApplicationState
-from tests.academics.helpers import enrol, offering
-from tests.factories import SemesterFactory, StudentFactory, upload
+from tests.academics.helpers import enrol, upcoming_offering
+from tests.factories import StudentFactory, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +17,7 @@ LIST = "api_academics_exam_applications"
 
 @pytest.fixture
 def anatomy(school_a):
-    today = timezone.localdate()
-    term = SemesterFactory(starts_on=today - datetime.timedelta(days=60), ends_on=today + datetime.timedelta(days=60))
-    return offering(school_a, term, "MED101", assessed_on=today + datetime.timedelta(days=21))
+    return upcoming_offering(school_a)
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 was typed kept), the International College and admins every school's; nobody else any; query counts stay flat."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from academics import services
-from academics.models import Course, Offering
+from academics.models import Course, ExamApplication, Offering
 from portal.models import AuditEntry
 from tests.academics.helpers import calendar, course, enrol, enter, offering
 
@@ -84,9 +85,133 @@ def test_the_scale_stays_once_results_are_recorded(staff_a, student, school_a, t
         services.course_save(actor=staff_a, values={"scale": "letter"}, course=anatomy.course)
     assert "scale" in refused.value.message_dict
     changed = services.course_save(
-        actor=staff_a, values={"credits": 5, "exam_extra_minutes": 45}, course=anatomy.course
+        actor=staff_a, values={"name_en": "Anatomy I", "exam_extra_minutes": 45}, course=anatomy.course
     )
     assert changed.exam_extra_minutes == 45
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("credits", Decimal("5")), ("code", "MED102"), ("course_type", "elective"), ("scale", "letter")],
+)
+def test_credits_code_type_and_scale_stay_once_results_are_recorded(staff_a, student, school_a, terms, field, value):
+    # Assessment 12, 31-34: a recorded (even stable) result would change its grade points without a correction.
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    result = enter(anatomy, student, "80", by=staff_a)
+    with pytest.raises(ValidationError) as refused:
+        services.course_save(actor=staff_a, values={field: value}, course=anatomy.course)
+    assert list(refused.value.message_dict) == [field]
+    anatomy.course.refresh_from_db()
+    assert (anatomy.course.code, anatomy.course.credits) == ("MED101", Decimal("4"))
+    result.refresh_from_db()
+    assert result.grade_value == Decimal("3.6")
+
+
+def test_credits_still_change_before_any_result(staff_a, school_a, terms):
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    changed = services.course_save(actor=staff_a, values={"credits": Decimal("5")}, course=anatomy.course)
+    assert changed.credits == Decimal("5")
+
+
+def test_the_course_page_says_the_credits_are_fixed_and_keeps_what_was_typed(
+    client_for, staff_a, student, school_a, terms
+):
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    enter(anatomy, student, "80", by=staff_a)
+    course_ = anatomy.course
+    response = client_for(staff_a).post(
+        reverse("academics_course_edit", args=[course_.pk]),
+        {
+            "code": course_.code,
+            "name_en": course_.name_en,
+            "name_zh": course_.name_zh,
+            "credits": "6",
+            "hours": course_.hours,
+            "scale": course_.scale,
+            "course_type": course_.course_type,
+            "paper_dictionary_allowed": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert "the credits can no longer change" in response.content.decode()
+    assert response.context["form"]["credits"].value() == "6"
+    course_.refresh_from_db()
+    assert course_.credits == Decimal("4")
+
+
+def test_the_admin_shows_credits_code_type_and_scale_read_only_once_results_exist(
+    client_for, admin_user, staff_a, student, school_a, terms
+):
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    url = reverse("admin:academics_course_change", args=[anatomy.course.pk])
+    client = client_for(admin_user)
+    assert "credits" in client.get(url).context["adminform"].form.fields
+    enter(anatomy, student, "80", by=staff_a)
+    fields = client.get(url).context["adminform"].form.fields
+    assert not {"credits", "code", "course_type", "scale"} & set(fields)
+    assert "name_en" in fields
+
+
+def test_an_admin_change_of_a_course_goes_through_the_service_and_is_audited(client_for, admin_user, school_a):
+    anatomy = course(school_a, "MED101")
+    response = client_for(admin_user).post(
+        reverse("admin:academics_course_change", args=[anatomy.pk]),
+        {
+            "school": school_a.pk,
+            "code": "MED101",
+            "name_en": "Anatomy I",
+            "name_zh": anatomy.name_zh,
+            "credits": "4",
+            "hours": anatomy.hours,
+            "scale": anatomy.scale,
+            "course_type": anatomy.course_type,
+            "paper_dictionary_allowed": "on",
+        },
+    )
+    assert response.status_code == 302
+    anatomy.refresh_from_db()
+    assert anatomy.name_en == "Anatomy I"
+    assert AuditEntry.objects.filter(action="academics.course_changed").exists()
+
+
+def test_the_assessment_date_stays_once_results_are_entered(staff_a, student, school_a, terms):
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    enter(anatomy, student, "80", by=staff_a)
+    with pytest.raises(ValidationError) as refused:
+        services.offering_save(actor=staff_a, values={"assessed_on": datetime.date(2026, 1, 12)}, offering=anatomy)
+    assert "assessed_on" in refused.value.message_dict
+    anatomy.refresh_from_db()
+    assert anatomy.assessed_on == datetime.date(2026, 1, 10)
+    # The length of the examination is not a phase date: it still changes.
+    assert services.offering_save(actor=staff_a, values={"exam_minutes": 150}, offering=anatomy).exam_minutes == 150
+
+
+def test_the_assessment_date_stays_once_an_examination_application_is_decided(
+    client_for, staff_a, student, school_a, terms
+):
+    autumn, _ = terms
+    anatomy = offering(school_a, autumn, "MED101", assessed_on=datetime.date(2026, 1, 10))
+    enrolment = enrol(anatomy, student)
+    application = ExamApplication.objects.create(enrolment=enrolment, kind="drop")
+    # A pending application does not freeze it (the school may still fix a wrong date before deciding).
+    services.offering_save(actor=staff_a, values={"assessed_on": datetime.date(2026, 1, 11)}, offering=anatomy)
+    ExamApplication.objects.filter(pk=application.pk).update(
+        state="rejected", decision_reason="Too late", decided_by=staff_a
+    )
+    response = client_for(staff_a).post(
+        reverse("academics_offering_edit", args=[anatomy.pk]),
+        {"course": anatomy.course_id, "semester": autumn.pk, "assessed_on": "2026-01-14", "exam_minutes": "120"},
+    )
+    assert response.status_code == 400
+    assert "the assessment date can no longer change" in response.content.decode()
+    assert response.context["form"]["assessed_on"].value() == "2026-01-14"
+    anatomy.refresh_from_db()
+    assert anatomy.assessed_on == datetime.date(2026, 1, 11)
 
 
 def test_school_staff_offer_their_course_in_a_semester(client_for, staff_a, school_a, terms):

@@ -177,13 +177,12 @@ def test_absent_and_violation_count_zero_and_need_an_empty_result(anatomy, stude
     assert selectors.student_academic_record(student=student).gpa == Decimal("0")
 
 
-def test_gave_up_needs_a_drop_approved_a_week_before_the_exam(anatomy, student, staff_a):
+def test_gave_up_needs_an_approved_drop(anatomy, student, staff_a):
+    # The week before the examination is checked on the application when the drop is approved (Academic Rules 16).
     enrolment = enrol(anatomy, student)
-    Enrolment.objects.filter(pk=enrolment.pk).update(drop_approved_on=datetime.date(2026, 1, 5))
-    enrolment.refresh_from_db()
     with pytest.raises(ValidationError, match="week"):
         record(enrolment, "", mark="gave_up", by=staff_a, today=ENTRY_DAY)
-    Enrolment.objects.filter(pk=enrolment.pk).update(drop_approved_on=datetime.date(2026, 1, 3))
+    Enrolment.objects.filter(pk=enrolment.pk).update(drop_approved_on=datetime.date(2026, 1, 5))
     enrolment.refresh_from_db()
     assert record(enrolment, "", mark="gave_up", by=staff_a, today=ENTRY_DAY).grade_value is None
 

@@ -88,7 +88,7 @@ def test_a_decision_without_a_reason_or_with_an_unknown_outcome_is_refused(clien
     assert blank.status_code == 400 and "reason" in blank.json()["extra"]["fields"]
     unknown = client.post(url, {**year_flag(student), "decision": "expel", "reason": "x"},
                           content_type="application/json")  # fmt: skip
-    assert unknown.status_code == 400 and "outcome" in unknown.json()["extra"]["fields"]
+    assert unknown.status_code == 400 and "decision" in unknown.json()["extra"]["fields"]
     assert not AcademicDecision.objects.exists()
 
 
