@@ -198,7 +198,7 @@ class ExamApplicationListApi(PortalApiView):
     pagination_class = Pagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    class ApplyInputSerializer(serializers.Serializer):
+    class ExamApplyInputSerializer(serializers.Serializer):
         enrolment_id = serializers.IntegerField(help_text="The enrolment (course and semester) whose exam it is.")
         kind = serializers.ChoiceField(choices=ExamApplicationKind.choices)
         deferral_reason = serializers.ChoiceField(
@@ -229,11 +229,11 @@ class ExamApplicationListApi(PortalApiView):
             applications = selectors.exam_application_queue(user=request.user, filters=filters)
         return paginated(self, request, applications, ExamApplicationOutputSerializer)
 
-    @extend_schema(request=ApplyInputSerializer, responses={201: ExamApplicationOutputSerializer, 409: ERROR})
+    @extend_schema(request=ExamApplyInputSerializer, responses={201: ExamApplicationOutputSerializer, 409: ERROR})
     def post(self, request):
         if not _is_student(request.user):
             raise NotFound
-        data = self.ApplyInputSerializer(data=request.data)
+        data = self.ExamApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         enrolment = (
@@ -271,15 +271,17 @@ class ExamApplicationDetailApi(PortalApiView):
 class ExamApplicationWithdrawApi(PortalApiView):
     """The student withdraws their own application while it waits for a decision."""
 
-    class WithdrawInputSerializer(serializers.Serializer):
+    class ExamApplicationWithdrawInputSerializer(serializers.Serializer):
         version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=WithdrawInputSerializer, responses={200: ExamApplicationDetailSerializer, 409: ERROR})
+    @extend_schema(
+        request=ExamApplicationWithdrawInputSerializer, responses={200: ExamApplicationDetailSerializer, 409: ERROR}
+    )
     def post(self, request, pk: int):
         if not _is_student(request.user):
             raise NotFound
         application = _visible_application(request, pk)
-        data = self.WithdrawInputSerializer(data=request.data)
+        data = self.ExamApplicationWithdrawInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.exam_application_withdraw(
             application=application, user=request.user, expected_version=data.validated_data["version"]
@@ -291,12 +293,14 @@ class ExamApplicationDecisionApi(PortalApiView):
     """The student's school approves or rejects (a rejection needs a reason the student reads); the school that teaches
     the course, when another, reads the application but does not decide (403)."""
 
-    class DecisionInputSerializer(serializers.Serializer):
+    class ExamApplicationDecisionInputSerializer(serializers.Serializer):
         approve = serializers.BooleanField()
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
         version = serializers.IntegerField()
 
-    @extend_schema(request=DecisionInputSerializer, responses={200: ExamApplicationDetailSerializer, 409: ERROR})
+    @extend_schema(
+        request=ExamApplicationDecisionInputSerializer, responses={200: ExamApplicationDetailSerializer, 409: ERROR}
+    )
     def post(self, request, pk: int):
         if _is_student(request.user):
             raise NotFound
@@ -305,7 +309,7 @@ class ExamApplicationDecisionApi(PortalApiView):
         application = _visible_application(request, pk)
         if not permissions.can_decide_exam_application(request.user, application.enrolment.student):
             raise PermissionDenied(_("Only the student's school decides on their examination applications."))
-        data = self.DecisionInputSerializer(data=request.data)
+        data = self.ExamApplicationDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
