@@ -93,9 +93,19 @@ def _refund_or_404(request, pk):
     return refund
 
 
+def _attendance(student):
+    """The term's attendance the schools recorded, beside the 2.2.1 causes finance checks (absence without approval
+    for 2 or more consecutive weeks means no refund)."""
+    from registration.services import attendance_of, attendance_term
+
+    term = attendance_term(timezone.localdate())
+    return attendance_of(students=[student], term=term).get(student.pk) if term else None
+
+
 def _render_decide(request, refund, *, form=None, paid_form=None, status=200):
     context = {
         "refund": refund,
+        "attendance": _attendance(refund.student),
         "form": form or RefundDecisionForm(initial={"version": refund.version}),
         "paid_form": paid_form or RefundPaidForm(initial={"version": refund.version, "paid_on": timezone.localdate()}),
     }

@@ -263,3 +263,21 @@ def test_the_finance_home_counts_the_refunds_waiting(client, student, finance_st
     client.force_login(finance_staff)
     page = client.get(reverse("fees_finance_home")).content.decode()
     assert "1 refund request to decide" in page and "approved refund" not in page
+
+
+def test_finance_sees_the_term_s_attendance_beside_the_no_refund_causes(student, paid, finance_staff, staff_a, client):
+    from registration import services as registration_services
+
+    refund = make_request(student, paid[0])
+    client.force_login(finance_staff)
+    page = client.get(reverse("fees_refund_decide", args=[refund.pk])).content.decode()
+    assert "No absence recorded." in page
+    today = timezone.localdate()
+    registration_services.absence_record(
+        student=student,
+        user=staff_a,
+        first_day=today - datetime.timedelta(days=20),
+        last_day=today - datetime.timedelta(days=1),
+    )
+    page = client.get(reverse("fees_refund_decide", args=[refund.pk])).content.decode()
+    assert "no refund under 2.2.1 (c)" in page and "class days absent" in page
