@@ -17,7 +17,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from academics import permissions, selectors, services
-from academics.models import DecisionOutcome, DeferralReasonChoice, Enrolment, ExamApplicationKind, FlagKind, Result
+from academics.models import (
+    DecisionOutcome,
+    DeferralReasonChoice,
+    Enrolment,
+    ExamApplicationKind,
+    FlagKind,
+    Offering,
+    Result,
+)
 from portal.api import ERROR, Pagination, PortalApiView, paginated
 from portal.models import School
 
@@ -151,9 +159,12 @@ class ExamApplicationOutputSerializer(serializers.Serializer):
     semester = serializers.CharField(source="enrolment.offering.semester.code")
     course_code = serializers.CharField(source="enrolment.offering.course.code")
     assessed_on = serializers.SerializerMethodField()
-    kind = serializers.CharField(help_text="deferral or drop.")
+    kind = serializers.CharField(help_text="deferral, drop or makeup.")
     deferral_reason = serializers.CharField(
-        help_text="hospitalisation, family_force_majeure or representing_university; empty for a drop."
+        help_text="hospitalisation, family_force_majeure or representing_university; empty for a drop or a makeup."
+    )
+    makeup_offering_id = serializers.IntegerField(
+        allow_null=True, help_text="A makeup: the later offering of the course where it is sat; null otherwise."
     )
     statement = serializers.CharField()
     has_proof = serializers.SerializerMethodField()
@@ -199,8 +210,16 @@ class ExamApplicationListApi(PortalApiView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     class ExamApplyInputSerializer(serializers.Serializer):
-        enrolment_id = serializers.IntegerField(help_text="The enrolment (course and semester) whose exam it is.")
+        enrolment_id = serializers.IntegerField(
+            help_text="The enrolment (course and semester) whose exam it is; for a makeup, the one with the result."
+        )
         kind = serializers.ChoiceField(choices=ExamApplicationKind.choices)
+        makeup_offering_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="A makeup: a later offering of the same course whose examination is still to come.",
+        )
         deferral_reason = serializers.ChoiceField(
             choices=DeferralReasonChoice.choices, required=False, allow_blank=True, default=""
         )
@@ -243,6 +262,13 @@ class ExamApplicationListApi(PortalApiView):
         )
         if enrolment is None:
             raise NotFound
+        # Only an offering the service accepts for this result is used (same course, later, still to come), so
+        # an id outside that set gets the same field error as a missing one, never a sign that it exists.
+        makeup_offering = (
+            Offering.objects.filter(pk=values["makeup_offering_id"]).select_related("course", "semester").first()
+            if values["makeup_offering_id"]
+            else None
+        )
         try:
             application = services.exam_application_submit(
                 enrolment=enrolment,
@@ -251,6 +277,7 @@ class ExamApplicationListApi(PortalApiView):
                 deferral_reason=values["deferral_reason"],
                 statement=values["statement"],
                 proof=values.get("proof"),
+                makeup_offering=makeup_offering,
             )
         except DjangoPermissionDenied:
             raise NotFound from None

@@ -177,6 +177,33 @@ class ExamApplicationForm(forms.Form):
         return data
 
 
+class MakeupApplicationForm(forms.Form):
+    """A makeup of a result (Assessment 24): the student picks the later offering where it is sat, so the handbook's
+    deadline (that examination) is known when applying; eligibility is checked by the service."""
+
+    makeup_offering = forms.ModelChoiceField(
+        label=gettext_lazy("Sit the makeup in"), queryset=Offering.objects.none(), empty_label=None
+    )
+    statement = forms.CharField(
+        label=gettext_lazy("Explanation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, offerings, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["makeup_offering"]
+        field.queryset = offerings
+        field.label_from_instance = lambda offering: (
+            _("%(semester)s, examination on %(date)s")
+            % {
+                "semester": offering.semester.localized_name(),
+                "date": offering.assessed_on or offering.semester.ends_on,
+            }
+        )
+
+
 class ExamApplicationDecisionForm(ReviewDecisionForm):
     missing_reason = gettext_lazy("Say why the application is refused; the student sees it.")
 
@@ -195,7 +222,7 @@ class ExamApplicationFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Application"),
         required=False,
-        choices=[("", gettext_lazy("Both kinds")), *ExamApplicationKind.choices],
+        choices=[("", gettext_lazy("Any kind")), *ExamApplicationKind.choices],
     )
     semester = forms.ModelChoiceField(
         label=gettext_lazy("Semester"), queryset=Semester.objects.order_by("-starts_on"), required=False

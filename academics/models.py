@@ -301,6 +301,8 @@ class ExamApplicationKind(models.TextChoices):
     # Handbook: Assessment 21-23 (a deferred assessment) and Academic Rules 16 (giving up an examination).
     DEFERRAL = "deferral", _("Deferred assessment")
     DROP = "drop", _("Give up the examination")
+    # Handbook: Assessment 24 (a failed, deferred or absent result is made up by application, in time).
+    MAKEUP = "makeup", _("Makeup examination")
 
 
 class DeferralReasonChoice(models.TextChoices):
@@ -330,7 +332,8 @@ class ExamApplicationQuerySet(models.QuerySet):
 
 
 class ExamApplication(models.Model):
-    """A student's application to defer an assessment or give up an examination, decided by the student's school."""
+    """A student's application to defer an assessment, give up an examination, or make up a failed, deferred or
+    absent result, decided by the student's school."""
 
     enrolment = models.ForeignKey(
         Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="exam_applications"
@@ -338,6 +341,16 @@ class ExamApplication(models.Model):
     kind = models.CharField(_("application"), max_length=20, choices=ExamApplicationKind.choices)
     deferral_reason = models.CharField(
         _("reason for deferral"), max_length=40, choices=DeferralReasonChoice.choices, blank=True
+    )
+    # A makeup is sat in a later offering of the same course, chosen by the student when applying: the handbook's
+    # deadline for the application is that examination (Assessment 24), so eligibility cannot be judged without it.
+    makeup_offering = models.ForeignKey(
+        Offering,
+        verbose_name=_("makeup sat in"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="makeup_applications",
     )
     statement = models.TextField(_("explanation"), blank=True)
     # Decided with the application (Evidence.reviewed_in = "academics"), so it never waits in the documents queue.
@@ -367,8 +380,20 @@ class ExamApplication(models.Model):
             # One examination is either deferred or given up, once: a new application only after a rejection.
             models.UniqueConstraint(
                 fields=["enrolment"],
-                condition=Q(state__in=["pending", "approved"]),
+                condition=Q(state__in=["pending", "approved"]) & ~Q(kind="makeup"),
                 name="one_open_exam_application",
+            ),
+            # One makeup per result (Assessment 24): it comes after the sitting, so a result deferred through an
+            # approved deferral application may still be made up.
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(state__in=["pending", "approved"], kind="makeup"),
+                name="one_open_makeup_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="makeup", makeup_offering__isnull=False)
+                | (~Q(kind="makeup") & Q(makeup_offering__isnull=True)),
+                name="exam_makeup_has_offering",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="deferral") | ~Q(deferral_reason=""), name="exam_deferral_has_reason"

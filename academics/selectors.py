@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from academics import rules
 from academics.models import (
+    OPEN_EXAM_APPLICATION_STATES,
     AcademicDecision,
+    Attempt,
     CorrectionRequest,
     CorrectionState,
     Course,
@@ -24,6 +26,7 @@ from academics.models import (
     Enrolment,
     ExamApplication,
     ExamApplicationEvent,
+    ExamApplicationKind,
     ExamApplicationState,
     FlagKind,
     Offering,
@@ -31,7 +34,7 @@ from academics.models import (
     Result,
 )
 from academics.permissions import offering_scope, record_scope
-from academics.services import MAKEUP_PASS_VALUE, PASS_MARK
+from academics.services import MAKEUP_PASS_VALUE, PASS_MARK, makeup_refusal
 from portal.models import Semester, Student, StudentStatus
 
 
@@ -453,6 +456,7 @@ def _exam_applications(user) -> QuerySet[ExamApplication]:
         "enrolment__offering__course",
         "enrolment__offering__semester",
         "enrolment__offering__school",
+        "makeup_offering__semester",
         "proof",
         "decided_by",
     )
@@ -496,6 +500,55 @@ def pending_exam_applications(*, offering: Offering) -> dict[int, ExamApplicatio
             enrolment__offering=offering, state=ExamApplicationState.PENDING
         ).order_by("created_at", "pk")
     }
+
+
+def makeup_candidates(*, student: Student, today: date) -> set[int]:
+    """The student's enrolments whose result may be made up now in some later offering (Assessment 24-27, through
+    services.makeup_refusal), without an open makeup application: where the results page links to the application.
+    Four queries, whatever the number of results."""
+    results = list(
+        Result.objects.filter(enrolment__student=student)
+        .select_related("enrolment__offering__course", "enrolment__offering__semester")
+        .order_by("enrolment__offering__semester__starts_on", "pk")
+    )
+    failed = [r for r in results if r.enrolment.attempt == Attempt.FIRST and not r.grade_value]
+    if not failed:
+        return set()
+    enrolled = set(Enrolment.objects.filter(student=student).values_list("offering_id", flat=True))
+    applied = set(
+        ExamApplication.objects.filter(
+            enrolment__student=student, kind=ExamApplicationKind.MAKEUP, state__in=OPEN_EXAM_APPLICATION_STATES
+        ).values_list("enrolment_id", flat=True)
+    )
+    later = (
+        Offering.objects.filter(course_id__in={r.enrolment.offering.course_id for r in failed})
+        .filter(Q(assessed_on__gte=today) | Q(assessed_on__isnull=True, semester__ends_on__gte=today))
+        .exclude(pk__in=enrolled)
+        .select_related("course", "semester")
+    )
+    by_course: dict[int, list[Offering]] = {}
+    for offering in later:
+        by_course.setdefault(offering.course_id, []).append(offering)
+    found = set()
+    for result in failed:
+        enrolment = result.enrolment
+        if enrolment.pk in applied:
+            continue
+        for offering in by_course.get(enrolment.offering.course_id, []):
+            starts_on = offering.semester.starts_on
+            if starts_on <= enrolment.offering.semester.starts_on:
+                continue
+            earlier = [
+                r
+                for r in results
+                if r.enrolment.offering.course_id == offering.course_id
+                and r.enrolment.offering.semester.starts_on < starts_on
+            ]
+            latest = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST][-1]
+            if latest.pk == result.pk and makeup_refusal(earlier=earlier, offering=offering, today=today) is None:
+                found.add(enrolment.pk)
+                break
+    return found
 
 
 def exam_application_get(*, user, pk: int) -> ExamApplication | None:

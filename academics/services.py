@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,12 +128,57 @@ def _earlier_results(*, student: Student, course_code: str, before: Offering) ->
     )
 
 
+def makeup_refusal(*, earlier: list[Result], offering: Offering, today: date) -> str | None:
+    """Why a makeup in `offering` is refused, in the user's language (None: allowed). `earlier` are the student's
+    results of the course before that offering, oldest first; the makeup is of the last first sitting."""
+    first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST]
+    if not first:
+        return _("A makeup needs an earlier result of this course.")
+    last = first[-1]
+    # Handbook: Assessment 24-26 (one makeup; none after 0 or a violation; none for practical courses; applied for
+    # by the makeup's examination).
+    decision = rules.makeup_eligibility(
+        result=rules.normalise_result(last.value, last.scale) if last.value else None,
+        scale=last.scale,
+        mark=last.mark or None,
+        course_type=offering.course.course_type,
+        makeups_taken=sum(1 for r in earlier if r.enrolment.attempt == Attempt.MAKEUP),
+        applied_on=today,
+        application_deadline=offering_assessed_on(offering),
+        pass_mark=PASS_MARK,
+    )
+    if not decision.allowed:
+        return _("This makeup is not allowed: %(why)s.") % {"why": MAKEUP_REFUSALS[decision.refusal]}
+    return None
+
+
+def _may_enrol(actor: User, offering: Offering, student: Student, application: ExamApplication | None) -> bool:
+    if permissions.can_enter_results(actor, offering):
+        return True
+    # Handbook: Assessment 24 (a makeup by application): the student's school, approving the student's makeup
+    # application, enrols the student in the offering the application names, whichever school teaches it.
+    return (
+        application is not None
+        and application.kind == ExamApplicationKind.MAKEUP
+        and application.makeup_offering_id == offering.pk
+        and application.enrolment.student_id == student.pk
+        and permissions.can_decide_exam_application(actor, student)
+    )
+
+
 def enrolment_add(
-    *, offering: Offering, student: Student, attempt: str = Attempt.FIRST, actor: User, today: date | None = None
+    *,
+    offering: Offering,
+    student: Student,
+    attempt: str = Attempt.FIRST,
+    actor: User,
+    today: date | None = None,
+    application: ExamApplication | None = None,
 ) -> Enrolment:
-    """Enrol a student in an offering; a retake or a makeup is checked against the earlier results of the course."""
+    """Enrol a student in an offering; a retake or a makeup is checked against the earlier results of the course.
+    `application`: the makeup application being approved, which lets the student's school enrol."""
     today = today or timezone.localdate()
-    if not permissions.can_enter_results(actor, offering):
+    if not _may_enrol(actor, offering, student, application):
         raise ValidationError(_("Only the school that teaches this course enrols its students."))
     attempt = Attempt(attempt)
     course = offering.course
@@ -162,25 +208,9 @@ def enrolment_add(
                 _("This retake is not allowed: %(why)s.") % {"why": RETAKE_REFUSALS[decision.refusal]}
             )
     elif attempt == Attempt.MAKEUP:
-        first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST]
-        if not first:
-            raise ValidationError(_("A makeup needs an earlier result of this course."))
-        last = first[-1]
-        # Handbook: Assessment 24-26 (one makeup; none after 0 or a violation; none for practical courses).
-        decision = rules.makeup_eligibility(
-            result=rules.normalise_result(last.value, last.scale) if last.value else None,
-            scale=last.scale,
-            mark=last.mark or None,
-            course_type=course.course_type,
-            makeups_taken=sum(1 for r in earlier if r.enrolment.attempt == Attempt.MAKEUP),
-            applied_on=today,
-            application_deadline=offering_assessed_on(offering),
-            pass_mark=PASS_MARK,
-        )
-        if not decision.allowed:
-            raise ValidationError(
-                _("This makeup is not allowed: %(why)s.") % {"why": MAKEUP_REFUSALS[decision.refusal]}
-            )
+        refusal = makeup_refusal(earlier=earlier, offering=offering, today=today)
+        if refusal:
+            raise ValidationError(refusal)
     with transaction.atomic():
         enrolment, created = Enrolment.objects.get_or_create(
             offering=offering, student=student, defaults={"attempt": attempt}
@@ -856,6 +886,44 @@ DEFERRAL_PROOF_LABELS = {
 }
 
 
+def makeup_offerings_query(*, enrolment: Enrolment, today: date | None):
+    """Where the makeup of `enrolment`'s result may be sat: a later offering of the same course in which the student
+    is not enrolled yet, with its examination still to come on `today` (None: any; the rule judges the date)."""
+    offering = enrolment.offering
+    found = Offering.objects.filter(
+        course_id=offering.course_id, semester__starts_on__gt=offering.semester.starts_on
+    ).exclude(enrolments__student_id=enrolment.student_id)
+    if today is not None:
+        found = found.filter(Q(assessed_on__gte=today) | Q(assessed_on__isnull=True, semester__ends_on__gte=today))
+    return found.select_related("course", "semester", "school").order_by("semester__starts_on", "pk")
+
+
+def _makeup_errors(*, enrolment: Enrolment, makeup_offering: Offering | None, today: date) -> dict:
+    """Assessment 24-27 when applying and when deciding: a later offering to sit it in, and
+    rules.makeup_eligibility (which judges the date: the application is due by the makeup's examination)."""
+    if (
+        makeup_offering is None
+        or not makeup_offerings_query(enrolment=enrolment, today=None).filter(pk=makeup_offering.pk).exists()
+    ):
+        return {
+            "makeup_offering": _(
+                "Choose a later offering of this course that you are not enrolled in; if there is none yet, "
+                "ask your school when the makeup examination is scheduled."
+            )
+        }
+    earlier = _earlier_results(
+        student=enrolment.student, course_code=enrolment.offering.course.code, before=makeup_offering
+    )
+    refusal = makeup_refusal(earlier=earlier, offering=makeup_offering, today=today)
+    if refusal:
+        return {"__all__": refusal}
+    latest_first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST][-1]
+    if latest_first.enrolment_id != enrolment.pk:
+        # The handbook's one makeup is of the latest sitting; an older result of a course studied again is not.
+        return {"__all__": _("Apply for the makeup of your latest result of this course.")}
+    return {}
+
+
 def exam_application_submit(
     *,
     enrolment: Enrolment,
@@ -864,11 +932,14 @@ def exam_application_submit(
     deferral_reason: str = "",
     statement: str = "",
     proof=None,
+    makeup_offering: Offering | None = None,
     today: date | None = None,
 ) -> ExamApplication:
     """The student applies to defer an assessment (Assessment 21-22: one of three reasons, with proof, filed by the
-    assessment day) or to give up an examination (Academic Rules 16: a week before it). One open application per
-    enrolment; the student's school decides (academics.permissions.can_decide_exam_application)."""
+    assessment day), to give up an examination (Academic Rules 16: a week before it), or for a makeup of a failed,
+    deferred or absent result in a later offering (Assessment 24-27, through rules.makeup_eligibility). One open
+    application per enrolment (a makeup's apart); the student's school decides
+    (academics.permissions.can_decide_exam_application)."""
     today = today or timezone.localdate()
     if enrolment.student.user_id != user.pk:
         raise PermissionDenied(_("Only the student applies for their own examinations."))
@@ -877,13 +948,17 @@ def exam_application_submit(
     assessed_on = offering_assessed_on(enrolment.offering)
     errors: dict = {}
     if kind not in ExamApplicationKind.values:
-        errors["kind"] = _("Choose a deferred assessment or giving up the examination.")
+        errors["kind"] = _("Choose a deferred assessment, giving up the examination, or a makeup.")
+    elif kind == ExamApplicationKind.MAKEUP:
+        deferral_reason, proof = "", None
+        errors |= _makeup_errors(enrolment=enrolment, makeup_offering=makeup_offering, today=today)
     elif kind == ExamApplicationKind.DEFERRAL:
         errors |= _deferral_errors(
             reason=deferral_reason, proof_provided=proof is not None, applied_on=today, assessed_on=assessed_on
         )
     else:
         deferral_reason = ""
+        makeup_offering = None
         try:
             rules.check_drop_decision_day(on=today, assessed_on=assessed_on, days_before=DROP_DAYS_BEFORE_EXAM)
         except ValueError:
@@ -897,13 +972,19 @@ def exam_application_submit(
     with transaction.atomic():
         # The enrolment's row serialises two applications sent at once (a double click, two tabs).
         locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-        if Result.objects.filter(enrolment=locked).exists():
+        has_result = Result.objects.filter(enrolment=locked).exists()
+        if kind == ExamApplicationKind.MAKEUP:
+            if not has_result:
+                raise ConflictError(_("A makeup is applied for once the examination has a result."))
+        elif has_result:
             raise ConflictError(_("This examination already has a result; ask your school."))
-        if locked.deferral_approved_at or locked.drop_approved_on:
+        elif locked.deferral_approved_at or locked.drop_approved_on:
             raise ConflictError(_("A deferral or a drop of this examination is already approved."))
-        open_application = ExamApplication.objects.filter(
-            enrolment=locked, state__in=OPEN_EXAM_APPLICATION_STATES
-        ).first()
+        open_application = (
+            ExamApplication.objects.filter(enrolment=locked, state__in=OPEN_EXAM_APPLICATION_STATES)
+            .filter(_same_slot(kind))
+            .first()
+        )
         if open_application is not None:
             raise ConflictError(
                 _("You already have an application for this examination (%(state)s).")
@@ -919,7 +1000,12 @@ def exam_application_submit(
                 reviewed_in=EXAM_APPLICATION_REVIEWED_IN,
             )
         application = ExamApplication.objects.create(
-            enrolment=locked, kind=kind, deferral_reason=deferral_reason, statement=statement, proof=evidence
+            enrolment=locked,
+            kind=kind,
+            deferral_reason=deferral_reason,
+            statement=statement,
+            proof=evidence,
+            makeup_offering=makeup_offering,
         )
         ExamApplicationEvent.objects.create(
             application=application, from_state="", to_state=application.state, actor=user, at=application.created_at
@@ -933,6 +1019,15 @@ def exam_application_submit(
             reason=statement,
         )
     return application
+
+
+def _same_slot(kind: str) -> Q:
+    """The applications that exclude another of `kind` while open (the model's two unique constraints)."""
+    return (
+        Q(kind=ExamApplicationKind.MAKEUP)
+        if kind == ExamApplicationKind.MAKEUP
+        else ~Q(kind=ExamApplicationKind.MAKEUP)
+    )
 
 
 def _locked_application(application: ExamApplication, expected_version: int | None) -> ExamApplication:
@@ -1049,7 +1144,8 @@ def exam_application_approve(
     """The student's school approves: the enrolment is marked (deferral approved, or drop approved today) so the
     results grid accepts "deferred" or "gave up"; the proof is approved with it and the student is told. Refused
     (ConflictError) once the examination has a result: a deferral or a drop beside an entered "absent" or mark
-    would leave the record saying two things."""
+    would leave the record saying two things. A makeup is checked again on the day of the decision and enrols the
+    student in the chosen offering (enrolment_add, attempt makeup) in the same transaction."""
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     _check_decider(actor, application)
@@ -1061,6 +1157,11 @@ def exam_application_approve(
             .get(pk=application.enrolment_id)
         )
         locked = _locked_application(application, expected_version)
+        if locked.kind == ExamApplicationKind.MAKEUP:
+            locked.enrolment = enrolment
+            _makeup_enrol(locked, actor=actor, today=today)
+            _record_decision(locked, state=ExamApplicationState.APPROVED, actor=actor, reason=reason, request=request)
+            return locked
         if Result.objects.filter(enrolment=enrolment).exists():
             raise ConflictError(
                 _(
@@ -1086,6 +1187,27 @@ def exam_application_approve(
             )
         _record_decision(locked, state=ExamApplicationState.APPROVED, actor=actor, reason=reason, request=request)
     return locked
+
+
+def _makeup_enrol(application: ExamApplication, *, actor: User, today: date) -> Enrolment:
+    """Handbook: Assessment 24-27, checked again when the school decides (another makeup may have been entered,
+    the result corrected, or the examination passed since the student applied), then the makeup enrolment."""
+    offering = (
+        Offering.objects.select_related("course", "semester", "school").filter(pk=application.makeup_offering_id).get()
+    )
+    errors = _makeup_errors(enrolment=application.enrolment, makeup_offering=offering, today=today)
+    if errors:
+        raise ValidationError(
+            [_("This makeup can no longer be approved; reject the application saying why.")] + list(errors.values())
+        )
+    return enrolment_add(
+        offering=offering,
+        student=application.enrolment.student,
+        attempt=Attempt.MAKEUP,
+        actor=actor,
+        today=today,
+        application=application,
+    )
 
 
 def exam_application_reject(

@@ -1,8 +1,10 @@
-"""Applications to defer an assessment or give up an examination: the student applies from the exam list and follows
-the decision; the student's school decides from its queue (the school that teaches the course, when another, reads
-the application without deciding).
+"""Applications to defer an assessment or give up an examination (from the exam list), or for a makeup of a failed,
+deferred or absent result (from the results page): the student applies and follows the decision; the student's
+school decides from its queue (the school that teaches the course, when another, reads the application without
+deciding).
 
-Handbook: Assessment 21-23 (deferred assessment); Academic Rules 16 (giving up an examination a week before it).
+Handbook: Assessment 21-23 (deferred assessment); Academic Rules 16 (giving up an examination a week before it);
+Assessment 24-27 (makeup).
 """
 
 from django.contrib import messages
@@ -10,11 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from academics import permissions, rules, selectors, services
-from academics.forms import ExamApplicationDecisionForm, ExamApplicationFilterForm, ExamApplicationForm
+from academics.forms import (
+    ExamApplicationDecisionForm,
+    ExamApplicationFilterForm,
+    ExamApplicationForm,
+    MakeupApplicationForm,
+)
 from academics.models import (
     OPEN_EXAM_APPLICATION_STATES,
     Enrolment,
@@ -82,26 +90,39 @@ def my_applications(request):
     return render(request, "academics/student/exam_applications.html", {"applications": applications})
 
 
+def _open_application(enrolment: Enrolment, *, makeup: bool) -> ExamApplication | None:
+    # A makeup comes after the sitting: a deferral approved before it does not stand in its way (the model's two
+    # unique constraints).
+    applications = ExamApplication.objects.filter(enrolment=enrolment, state__in=OPEN_EXAM_APPLICATION_STATES)
+    applications = (
+        applications.filter(kind=ExamApplicationKind.MAKEUP)
+        if makeup
+        else applications.exclude(kind=ExamApplicationKind.MAKEUP)
+    )
+    return applications.order_by("-created_at").first()
+
+
+def _apply_form(request, enrolment: Enrolment, *, makeup: bool, offerings):
+    if makeup:
+        return MakeupApplicationForm(request.POST or None, offerings=offerings)
+    if request.method == "POST":
+        return ExamApplicationForm(request.POST, request.FILES)
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in ExamApplicationKind.values else None
+    return ExamApplicationForm(initial=initial)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @student_required
 def exam_apply(request, pk):
+    """Before the examination: defer it or give it up; once it has a result: apply for its makeup."""
     enrolment = _own_enrolment(request, pk)
-    open_application = (
-        ExamApplication.objects.filter(enrolment=enrolment, state__in=OPEN_EXAM_APPLICATION_STATES)
-        .order_by("-created_at")
-        .first()
-    )
     has_result = hasattr(enrolment, "result")
-    can_apply = open_application is None and not has_result
+    open_application = _open_application(enrolment, makeup=has_result)
+    offerings = services.makeup_offerings_query(enrolment=enrolment, today=timezone.localdate()) if has_result else None
     status = 200
     form = None
-    if can_apply:
-        initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in ExamApplicationKind.values else None
-        form = (
-            ExamApplicationForm(request.POST, request.FILES)
-            if request.method == "POST"
-            else ExamApplicationForm(initial=initial)
-        )
+    if open_application is None and (not has_result or offerings.exists()):
+        form = _apply_form(request, enrolment, makeup=has_result, offerings=offerings)
     if request.method == "POST":
         if form is None:
             messages.error(request, _("You cannot apply for this examination now."))
@@ -112,10 +133,11 @@ def exam_apply(request, pk):
                 application = services.exam_application_submit(
                     enrolment=enrolment,
                     user=request.user,
-                    kind=data["kind"],
-                    deferral_reason=data["deferral_reason"],
+                    kind=ExamApplicationKind.MAKEUP if has_result else data["kind"],
+                    deferral_reason=data.get("deferral_reason", ""),
                     statement=data["statement"],
                     proof=data.get("proof"),
+                    makeup_offering=data.get("makeup_offering"),
                 )
             except ConflictError as exc:
                 messages.error(request, str(exc))
@@ -137,7 +159,8 @@ def exam_apply(request, pk):
         "proof_lost": request.method == "POST" and bool(request.FILES),
         **_deadlines(enrolment),
     }
-    return render(request, "academics/student/exam_apply.html", context, status=status)
+    template = "academics/student/makeup_apply.html" if has_result else "academics/student/exam_apply.html"
+    return render(request, template, context, status=status)
 
 
 @require_safe

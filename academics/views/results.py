@@ -56,8 +56,11 @@ def _add_errors(form, exc: ValidationError) -> None:
 def my_results(request):
     student = request.user.student
     record = selectors.student_academic_record(student=student)
-    exams = selectors.upcoming_exams(student=student, today=timezone.localdate())
-    context = {"student": student, "record": record, "exams": exams}
+    today = timezone.localdate()
+    exams = selectors.upcoming_exams(student=student, today=today)
+    # Handbook: Assessment 24 (a makeup by application): the results it is open to link to the application.
+    makeup_links = selectors.makeup_candidates(student=student, today=today)
+    context = {"student": student, "record": record, "exams": exams, "makeup_links": makeup_links}
     return render(request, "academics/student/results.html", context)
 
 
