@@ -514,7 +514,12 @@ def makeup_candidates(*, student: Student, today: date) -> set[int]:
     failed = [r for r in results if r.enrolment.attempt == Attempt.FIRST and not r.grade_value]
     if not failed:
         return set()
-    enrolled = set(Enrolment.objects.filter(student=student).values_list("offering_id", flat=True))
+    enrolments = list(
+        Enrolment.objects.filter(student=student)
+        .select_related("offering__semester")
+        .order_by("offering__semester__starts_on", "pk")
+    )
+    enrolled = {e.offering_id for e in enrolments}
     applied = set(
         ExamApplication.objects.filter(
             enrolment__student=student, kind=ExamApplicationKind.MAKEUP, state__in=OPEN_EXAM_APPLICATION_STATES
@@ -545,7 +550,9 @@ def makeup_candidates(*, student: Student, today: date) -> set[int]:
                 and r.enrolment.offering.semester.starts_on < starts_on
             ]
             latest = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST][-1]
-            if latest.pk == result.pk and makeup_refusal(earlier=earlier, offering=offering, today=today) is None:
+            of_course = [e for e in enrolments if e.offering.course_id == offering.course_id]
+            refusal = makeup_refusal(earlier=earlier, offering=offering, today=today, enrolments=of_course)
+            if latest.pk == result.pk and refusal is None:
                 found.add(enrolment.pk)
                 break
     return found

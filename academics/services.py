@@ -128,13 +128,35 @@ def _earlier_results(*, student: Student, course_code: str, before: Offering) ->
     )
 
 
-def makeup_refusal(*, earlier: list[Result], offering: Offering, today: date) -> str | None:
+def _course_enrolments(*, student: Student, course_code: str) -> list[Enrolment]:
+    """Every enrolment of the student in the course, with or without a result, oldest first."""
+    return list(
+        Enrolment.objects.filter(student=student, offering__course__code=course_code)
+        .select_related("offering__semester")
+        .order_by("offering__semester__starts_on", "pk")
+    )
+
+
+def makeup_refusal(
+    *, earlier: list[Result], offering: Offering, today: date, enrolments: list[Enrolment]
+) -> str | None:
     """Why a makeup in `offering` is refused, in the user's language (None: allowed). `earlier` are the student's
-    results of the course before that offering, oldest first; the makeup is of the last first sitting."""
+    results of the course before that offering, oldest first; the makeup is of the last first sitting. `enrolments`
+    are all the student's enrolments in the course: a makeup enrolled but not sat yet is the one makeup already, and
+    a later first sitting (studying the course again) replaces the makeup."""
     first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST]
     if not first:
         return _("A makeup needs an earlier result of this course.")
     last = first[-1]
+    # Handbook: STATUS Art. 16.VIII - a failed course is made up once, or studied again: not both.
+    studied_again = any(
+        e.attempt == Attempt.FIRST
+        and e.offering.semester.starts_on > last.enrolment.offering.semester.starts_on
+        and e.offering_id != offering.pk
+        for e in enrolments
+    )
+    if studied_again:
+        return _("This makeup is not allowed: the course is being studied again.")
     # Handbook: Assessment 24-26 (one makeup; none after 0 or a violation; none for practical courses; applied for
     # by the makeup's examination).
     decision = rules.makeup_eligibility(
@@ -142,7 +164,7 @@ def makeup_refusal(*, earlier: list[Result], offering: Offering, today: date) ->
         scale=last.scale,
         mark=last.mark or None,
         course_type=offering.course.course_type,
-        makeups_taken=sum(1 for r in earlier if r.enrolment.attempt == Attempt.MAKEUP),
+        makeups_taken=sum(1 for e in enrolments if e.attempt == Attempt.MAKEUP and e.offering_id != offering.pk),
         applied_on=today,
         application_deadline=offering_assessed_on(offering),
         pass_mark=PASS_MARK,
@@ -207,14 +229,24 @@ def enrolment_add(
             raise ValidationError(
                 _("This retake is not allowed: %(why)s.") % {"why": RETAKE_REFUSALS[decision.refusal]}
             )
-    elif attempt == Attempt.MAKEUP:
-        refusal = makeup_refusal(earlier=earlier, offering=offering, today=today)
-        if refusal:
-            raise ValidationError(refusal)
     with transaction.atomic():
+        if attempt == Attempt.MAKEUP:
+            # The student's row serialises two makeups of one course (the school enrolling, an application approved):
+            # the count below then sees the other's enrolment.
+            Student.objects.select_for_update().filter(pk=student.pk).first()
+            refusal = makeup_refusal(
+                earlier=earlier,
+                offering=offering,
+                today=today,
+                enrolments=_course_enrolments(student=student, course_code=course.code),
+            )
+            if refusal:
+                raise ValidationError(refusal)
         enrolment, created = Enrolment.objects.get_or_create(
             offering=offering, student=student, defaults={"attempt": attempt}
         )
+        if not created and enrolment.attempt != attempt:
+            raise ValidationError(_("The student is already enrolled in this offering."))
         if created:
             audit_record(
                 actor=actor,
@@ -914,7 +946,12 @@ def _makeup_errors(*, enrolment: Enrolment, makeup_offering: Offering | None, to
     earlier = _earlier_results(
         student=enrolment.student, course_code=enrolment.offering.course.code, before=makeup_offering
     )
-    refusal = makeup_refusal(earlier=earlier, offering=makeup_offering, today=today)
+    refusal = makeup_refusal(
+        earlier=earlier,
+        offering=makeup_offering,
+        today=today,
+        enrolments=_course_enrolments(student=enrolment.student, course_code=enrolment.offering.course.code),
+    )
     if refusal:
         return {"__all__": refusal}
     latest_first = [r for r in earlier if r.enrolment.attempt == Attempt.FIRST][-1]
@@ -953,6 +990,7 @@ def exam_application_submit(
         deferral_reason, proof = "", None
         errors |= _makeup_errors(enrolment=enrolment, makeup_offering=makeup_offering, today=today)
     elif kind == ExamApplicationKind.DEFERRAL:
+        makeup_offering = None
         errors |= _deferral_errors(
             reason=deferral_reason, proof_provided=proof is not None, applied_on=today, assessed_on=assessed_on
         )

@@ -349,3 +349,54 @@ def test_the_results_page_costs_the_same_queries_for_1_or_6_results_open_to_a_ma
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert len(page.context["makeup_links"]) == 6
+
+
+# --- After review: one makeup whatever its state, not while the course is studied again, no 500 on a stray field --
+
+
+@pytest.fixture
+def next_year_offering(school_a, today, failed):
+    term = SemesterFactory(starts_on=today + datetime.timedelta(days=100), ends_on=today + datetime.timedelta(days=250))
+    return offering(school_a, term, "MED101", assessed_on=today + datetime.timedelta(days=200))
+
+
+def test_reviewed_a_deferral_sent_with_a_makeup_offering_is_stored_as_a_plain_deferral(
+    makeup_offering, next_year_offering, student
+):
+    from tests.factories import upload
+
+    coming = enrol(makeup_offering, student)
+    application = services.exam_application_submit(
+        enrolment=coming,
+        user=student.user,
+        kind="deferral",
+        deferral_reason="representing_university",
+        proof=upload("organiser.pdf"),
+        makeup_offering=next_year_offering,
+    )
+    assert application.kind == "deferral" and application.makeup_offering is None
+
+
+def test_reviewed_a_makeup_enrolled_but_not_sat_is_the_one_makeup(
+    failed, makeup_offering, next_year_offering, student, staff_a, today
+):
+    services.enrolment_add(offering=makeup_offering, student=student, attempt="makeup", actor=staff_a, today=today)
+    with pytest.raises(ValidationError):
+        services.enrolment_add(
+            offering=next_year_offering, student=student, attempt="makeup", actor=staff_a, today=today
+        )
+    with pytest.raises(ValidationError):
+        services.exam_application_submit(
+            enrolment=failed, user=student.user, kind="makeup", makeup_offering=next_year_offering
+        )
+
+
+def test_reviewed_no_makeup_while_the_course_is_studied_again(
+    failed, makeup_offering, next_year_offering, student, staff_a, today
+):
+    services.enrolment_add(offering=makeup_offering, student=student, attempt="first", actor=staff_a, today=today)
+    with pytest.raises(ValidationError) as error:
+        services.enrolment_add(
+            offering=next_year_offering, student=student, attempt="makeup", actor=staff_a, today=today
+        )
+    assert "studied again" in " ".join(error.value.messages)
