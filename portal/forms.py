@@ -49,3 +49,15 @@ class ReviewDecisionForm(forms.Form):
         if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
             raise ValidationError({"reason": self.missing_reason})
         return data
+
+
+def add_service_errors(form, exc: ValidationError, *, renames: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form: each field's errors on that field (a service field named
+    differently on the form through `renames`, e.g. the upload service's "file" as the form's "proof"), the rest
+    above the form, so the page shows every reason beside what the user typed."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        field = (renames or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, errors)

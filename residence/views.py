@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.decorators import staff_required, student_required
+from portal.forms import add_service_errors
 from portal.permissions import identity_number_for
 from portal.services import ConflictError
 from residence import rules, selectors, services
@@ -49,12 +50,7 @@ NEW_PERMIT_CHECKLIST = [
 ]
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+_add_errors = add_service_errors
 
 
 def _obligation_rows(obligations, today):

@@ -7,6 +7,8 @@ Handbook: Assessment 21-23 (deferred assessment); Academic Rules 16 (giving up a
 Assessment 24-27 (makeup).
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -31,20 +33,15 @@ from academics.models import (
     ExamApplicationState,
 )
 from portal.decorators import staff_required, student_required
+from portal.forms import add_service_errors
 from portal.models import Student
 from portal.services import ConflictError
 
 PAGE_SIZE = 50
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (the upload service names its field "file")."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        name = "proof" if name == "file" else name
-        form.add_error(name if name in form.fields else None, errors)
+# The upload service names its field "file"; these forms call it "proof".
+_add_errors = partial(add_service_errors, renames={"file": "proof"})
 
 
 def _version(value) -> int | None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from academics import permissions, selectors, services
 from academics.forms import CourseForm, OfferingForm
 from portal.decorators import staff_required
+from portal.forms import add_service_errors
 
 PAGE_SIZE = 50
 
@@ -25,12 +26,7 @@ def _check_manager(request) -> bool:
     return permissions.can_decide_corrections(request.user)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+_add_errors = add_service_errors
 
 
 def _course_values(request, form, all_schools: bool) -> dict:

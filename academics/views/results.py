@@ -25,6 +25,7 @@ from academics.forms import (
 from academics.models import CorrectionRequest, CorrectionState, Result, ResultMark
 from portal import selectors as portal_selectors
 from portal.decorators import staff_required, student_required
+from portal.forms import add_service_errors
 from portal.services import ConflictError
 
 
@@ -40,12 +41,7 @@ def _bound(request, files: bool = False) -> tuple:
     return (request.POST, request.FILES) if files else (request.POST,)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+_add_errors = add_service_errors
 
 
 # --- Students ---------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from fees.permissions import can_manage_fees
 from fees.services.statement import HEADER
 from fees.views.student import account_context
 from portal.decorators import staff_required
+from portal.forms import add_service_errors
 from portal.models import Semester
 from portal.services import ConflictError
 
@@ -38,12 +39,7 @@ def _check_finance(request) -> None:
         raise PermissionDenied
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+_add_errors = add_service_errors
 
 
 @require_safe

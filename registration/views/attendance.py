@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.decorators import staff_required
+from portal.forms import add_service_errors
 from portal.models import Student
 from portal.services import ConflictError
 from registration import services
@@ -43,12 +44,7 @@ def _require_attendance_work(user) -> None:
         raise PermissionDenied
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+_add_errors = add_service_errors
 
 
 def _visible_student(user, student_id: str) -> Student | None:

@@ -3,6 +3,8 @@
 Handbook: HANDBOOK Current Student Registration; New Student Registration 3; Academic Rules 7, 10.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.decorators import staff_required, student_required
+from portal.forms import add_service_errors
 from portal.services import ConflictError
 from registration import rules, selectors, services
 from registration.forms import (
@@ -25,16 +28,8 @@ from registration.forms import (
 from registration.models import LeaveState, ListingOutcome, SemesterRegistration
 from registration.permissions import can_review_registration
 
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (the service names them like the form does)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        if field == "file":
-            field = "proof"
-        form.add_error(field if field in form.fields else None, errors)
+# The upload service names its field "file"; these forms call it "proof".
+_add_errors = partial(add_service_errors, renames={"file": "proof"})
 
 
 def _filters(form_class, request) -> tuple[object, dict]:

@@ -5,6 +5,8 @@ notice; the office's decision list; a student's status timeline for staff.
 Handbook: Academic Rules 13-14, 28-34; Supplementary 32; STATUS Art. 12, 18-24.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.decorators import staff_required, student_required
+from portal.forms import add_service_errors
 from portal.models import Student
 from portal.services import ConflictError
 from registration import selectors_leaving, services
@@ -36,13 +39,8 @@ STUDENT_KINDS = [
 ]
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        field = "proof" if field == "file" else field
-        form.add_error(field if field in form.fields else None, errors)
+# The upload service names its field "file"; these forms call it "proof".
+_add_errors = partial(add_service_errors, renames={"file": "proof"})
 
 
 class ApplyForm(forms.Form):
